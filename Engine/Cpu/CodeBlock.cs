@@ -1,0 +1,22 @@
+namespace VirtLab.Engine;
+
+/// <summary>
+/// A basic block: instructions decoded once from one physical page, ending at the first control
+/// transfer or state change (or the page end). Keyed by linear start, CS base and code size;
+/// invalidated when its page is written (self-modifying code).
+/// </summary>
+public sealed class CodeBlock
+{
+    public uint LinearStart { get; }
+    public uint CsBase { get; }
+    public bool Code32 { get; }
+    public DecodedInstruction[] Instructions { get; }
+    public bool Valid { get; internal set; } = true;
+
+    internal CodeBlock(uint linearStart, uint csBase, bool code32, DecodedInstruction[] instructions)
+    {
+        LinearStart = linearStart; CsBase = csBase; Code32 = code32; Instructions = instructions;
+    }
+
+    public override string ToString() => $"block {LinearStart:X8} ({(Code32 ? 32 : 16)}-bit, {Instructions.Length} instructions{(Valid ? "" : ", invalid")})";
+}

@@ -1,0 +1,89 @@
+namespace VirtLab.Engine;
+
+/// <summary>The run loop: fetch a cached block, run its instructions, turn faults into exception delivery.</summary>
+public sealed partial class Cpu
+{
+    private StopReason _stopRequest;
+    private readonly HashSet<uint> _breakpoints = new();
+
+    /// <summary>Linear addresses at which <see cref="Run"/> stops before executing the instruction there.</summary>
+    public ISet<uint> Breakpoints => _breakpoints;
+
+    /// <summary>Asks the run loop to stop after the current instruction (devices, monitors).</summary>
+    public void RequestStop(StopReason reason)
+    {
+        if (_stopRequest == StopReason.None) _stopRequest = reason;
+        _breakBlock = true;
+    }
+
+    /// <summary>Runs until a stop reason or until <paramref name="budget"/> instructions have retired.</summary>
+    public StopReason Run(long budget)
+    {
+        _stopRequest = StopReason.None;
+        long end = InstructionsRetired + budget;
+        bool first = true;
+        while (true)
+        {
+            if (_stopRequest != StopReason.None) return _stopRequest;
+            if (Halted) return StopReason.Halted;
+            long remaining = end - InstructionsRetired;
+            if (remaining <= 0) return StopReason.BudgetExhausted;
+            if (_breakpoints.Count > 0)
+            {
+                if (!first && _breakpoints.Contains(Segments[(int)SegmentRegister.CS].Base + Eip)) return StopReason.Breakpoint;
+                remaining = 1; // step one instruction at a time so no breakpoint is passed inside a block
+            }
+            first = false;
+            ExecuteBlock(remaining);
+        }
+    }
+
+    /// <summary>Executes exactly one instruction (or delivers the exception it raises).</summary>
+    public StopReason Step()
+    {
+        _stopRequest = StopReason.None;
+        if (Halted) return StopReason.Halted;
+        ExecuteBlock(1);
+        return _stopRequest;
+    }
+
+    private unsafe void ExecuteBlock(long remaining)
+    {
+        CodeBlock block;
+        try
+        {
+            block = GetBlock();
+        }
+        catch (CpuException e)
+        {
+            RaiseException(e.Vector, e.ErrorCode, Eip);
+            return;
+        }
+        _currentBlock = block;
+        _breakBlock = false;
+        var insns = block.Instructions;
+        int n = insns.Length < remaining ? insns.Length : (int)remaining;
+        int i = 0;
+        DecodedInstruction d = insns[0];
+        try
+        {
+            for (; i < n; i++)
+            {
+                d = insns[i];
+                Current = d;
+                Eip = d.NextIp;
+                d.Handler(this, d);
+                if (_breakBlock) { i++; break; }
+            }
+            InstructionsRetired += i;
+        }
+        catch (CpuException e)
+        {
+            // Faults: EIP points at the faulting instruction, which has not retired (SDM Vol. 3A 6.5).
+            InstructionsRetired += i;
+            Eip = d.Ip;
+            RaiseException(e.Vector, e.ErrorCode, d.Ip);
+        }
+        _currentBlock = null;
+    }
+}

@@ -1,0 +1,117 @@
+namespace VirtLab.Engine;
+
+/// <summary>Options for building a <see cref="Machine"/>.</summary>
+public sealed record MachineOptions
+{
+    /// <summary>RAM at physical 0, in bytes (a multiple of 4 KiB). Default 16 MiB.</summary>
+    public uint RamSize { get; init; } = 16u << 20;
+}
+
+/// <summary>
+/// A PC-style machine: guest physical memory, the port bus with the conventional devices (debug
+/// console 0xE9, COM1 0x3F8, exit port 0xF4, POST port 0x190) and one <see cref="Cpu"/>.
+/// </summary>
+public sealed class Machine
+{
+    public PhysicalMemory Memory { get; }
+    public IoBus Io { get; }
+    public Cpu Cpu { get; }
+    public ConsoleOutput Console { get; } = new();
+    public ExitPort ExitPort { get; }
+    public PostPort PostPort { get; }
+
+    public Machine(MachineOptions? options = null)
+    {
+        options ??= new MachineOptions();
+        Memory = new PhysicalMemory(options.RamSize);
+        Io = new IoBus();
+        Io.Attach(new DebugConsole(Console));
+        Io.Attach(new Uart16550(Console));
+        ExitPort = new ExitPort();
+        Io.Attach(ExitPort);
+        PostPort = new PostPort();
+        Io.Attach(PostPort);
+        Cpu = new Cpu(Memory, Io);
+        ExitPort.ExitRequested = () => Cpu.RequestStop(StopReason.ExitPort);
+    }
+
+    /// <summary>
+    /// Maps a BIOS-style ROM (64 KiB at 0xF0000, 128 KiB at 0xE0000; a smaller image is placed at
+    /// the top of those 64 KiB) and its alias just below 4 GiB, then resets the CPU to the reset
+    /// vector (CS base FFFF0000, EIP FFF0).
+    /// </summary>
+    public void LoadRom(byte[] image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        byte[] rom;
+        if (image.Length == 128 * 1024 || image.Length == 64 * 1024) rom = (byte[])image.Clone();
+        else if (image.Length > 0 && image.Length < 64 * 1024)
+        {
+            rom = new byte[64 * 1024];
+            Array.Fill(rom, (byte)0xFF);
+            image.CopyTo(rom, rom.Length - image.Length);
+        }
+        else throw new ArgumentException($"A ROM image must be 64 KiB or 128 KiB (or smaller than 64 KiB, placed at the top); this one is {image.Length} bytes.", nameof(image));
+        uint low = 0x10_0000u - (uint)rom.Length;
+        Memory.MapRom("rom", low, rom);
+        Memory.MapRom("rom-alias", (uint)(0x1_0000_0000UL - (ulong)rom.Length), rom);
+        ResetDevices();
+        Cpu.Reset();
+    }
+
+    /// <summary>Loads a flat (boot-sector style) image into RAM and enters it in real mode at CS:IP 0:<paramref name="loadAddress"/>.</summary>
+    public void LoadFlatImage(byte[] image, uint loadAddress = 0x7C00)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (loadAddress > 0xFFFF0 + 0xFFFF) throw new ArgumentOutOfRangeException(nameof(loadAddress), $"0x{loadAddress:X} is not reachable from real mode.");
+        Memory.LoadIntoRam(loadAddress, image);
+        ResetDevices();
+        Cpu.Reset();
+        ushort cs = (ushort)(loadAddress <= 0xFFFF ? 0 : (loadAddress - (loadAddress & 0xF)) >> 4);
+        ushort ip = (ushort)(loadAddress - ((uint)cs << 4));
+        Cpu.EnterRealMode(cs, ip, 0, 0x7C00);
+    }
+
+    private void ResetDevices()
+    {
+        Console.Clear();
+        ExitPort.Reset();
+        PostPort.Reset();
+        Memory.ResetCounters();
+    }
+
+    /// <summary>Runs up to <paramref name="maxInstructions"/> instructions (or until a stop reason) and reports.</summary>
+    public RunResult Run(long maxInstructions)
+    {
+        long before = Cpu.InstructionsRetired;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var reason = Cpu.Run(maxInstructions);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        return Snapshot(reason, Cpu.InstructionsRetired - before, elapsed);
+    }
+
+    /// <summary>Executes one instruction.</summary>
+    public RunResult Step()
+    {
+        long before = Cpu.InstructionsRetired;
+        var reason = Cpu.Step();
+        return Snapshot(reason, Cpu.InstructionsRetired - before, TimeSpan.Zero);
+    }
+
+    private RunResult Snapshot(StopReason reason, long retired, TimeSpan elapsed) => new()
+    {
+        StopReason = reason,
+        ExitCode = reason == StopReason.ExitPort ? (int?)ExitPort.ExitCode : null,
+        ConsoleText = Console.Text,
+        PostCodes = PostPort.Codes.ToArray(),
+        InstructionsRetired = retired,
+        Elapsed = elapsed,
+        FinalEip = Cpu.Eip,
+        FinalCs = Cpu.Segments[(int)SegmentRegister.CS].Selector,
+        UnmappedReads = Memory.UnmappedReads,
+        UnmappedWrites = Memory.UnmappedWrites,
+        RomWrites = Memory.RomWrites,
+        BlocksDecoded = Cpu.BlocksDecoded,
+        BlocksInvalidated = Cpu.BlocksInvalidated,
+    };
+}
