@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace VirtLab.Engine.Tests.SingleStep;
+
+/// <summary>The outcome of one data file.</summary>
+public sealed class FileResult
+{
+    public required string File { get; init; }
+    public int Total { get; set; }
+    public int Run { get; set; }
+    public int Passed { get; set; }
+    public int Failed => Run - Passed;
+    /// <summary>Tests run with the stack-fault adjustment (INT 13 on the 286, #SS on a 386).</summary>
+    public int Adjusted { get; set; }
+    public Dictionary<SkipReason, int> Skipped { get; } = new();
+    /// <summary>Tests run, by metadata status of their opcode / reg field.</summary>
+    public Dictionary<string, int> RunByStatus { get; } = new();
+    /// <summary>The first failures, in file order.</summary>
+    public List<TestFailure> FirstFailures { get; } = new();
+    /// <summary>Failures grouped by what differed: count and first example.</summary>
+    public Dictionary<string, (int Count, TestFailure Example)> BySignature { get; } = new();
+    public TimeSpan Elapsed { get; set; }
+    public int SkippedTotal => Skipped.Values.Sum();
+
+    public string Summary =>
+        $"{File}: {Total} tests, {Run} run ({Adjusted} adjusted), {Passed} passed, {Failed} failed, {SkippedTotal} skipped" +
+        (Skipped.Count == 0 ? "" : " (" + string.Join(", ", Skipped.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}")) + ")") +
+        $" in {Elapsed.TotalMilliseconds:F0} ms";
+
+    public string FailureMessage(int max = 5)
+    {
+        var sb = new StringBuilder();
+        sb.Append(Summary).Append('\n');
+        sb.Append("Failures by what differed: ").Append(string.Join("; ", BySignature.OrderByDescending(k => k.Value.Count).Select(k => $"{k.Key} ×{k.Value.Count}"))).Append('\n');
+        sb.Append($"First {Math.Min(max, FirstFailures.Count)} failing tests:\n");
+        foreach (var f in FirstFailures.Take(max)) sb.Append(f.Detail);
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// Runs data files, each once per process (memoized), on a pool of benches; the theory rows and the
+/// summary share the results, so the summary may start the whole suite in parallel and the rows then
+/// only read their file's result.
+/// </summary>
+public static class SingleStepSuite
+{
+    private static readonly ConcurrentDictionary<string, Lazy<FileResult>> Results = new();
+    private static readonly ConcurrentBag<SingleStepBench> Benches = new();
+
+    public static FileResult Get(string file) =>
+        Results.GetOrAdd(file, f => new Lazy<FileResult>(() => RunFile(f), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    public static IReadOnlyList<FileResult> RunAll()
+    {
+        var files = SingleStepData.FileNames;
+        var results = new FileResult[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => results[i] = Get(files[i]));
+        return results;
+    }
+
+    private static FileResult RunFile(string file)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var tests = SingleStepData.Load(file);
+        var meta = SingleStepData.Metadata;
+        var revoked = SingleStepData.RevokedHashes;
+        var result = new FileResult { File = file, Total = tests.Count };
+        if (!Benches.TryTake(out var bench)) bench = new SingleStepBench();
+        try
+        {
+            foreach (var t in tests)
+            {
+                var plan = SkipRules.Classify(t, meta, revoked);
+                if (plan.Skip is { } reason)
+                {
+                    result.Skipped[reason] = result.Skipped.GetValueOrDefault(reason) + 1;
+                    continue;
+                }
+                var entry = meta.For(t);
+                result.Run++;
+                result.RunByStatus[entry.Status] = result.RunByStatus.GetValueOrDefault(entry.Status) + 1;
+                if (plan.StackFaultAdjusted) result.Adjusted++;
+                var failure = bench.Run(t, entry.FlagsMask, plan.StackFaultAdjusted);
+                if (failure == null) { result.Passed++; continue; }
+                if (result.FirstFailures.Count < 5) result.FirstFailures.Add(failure);
+                var sig = failure.Signature;
+                result.BySignature[sig] = result.BySignature.TryGetValue(sig, out var s) ? (s.Count + 1, s.Example) : (1, failure);
+            }
+        }
+        finally
+        {
+            Benches.Add(bench);
+        }
+        result.Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        return result;
+    }
+
+    /// <summary>Skip counts by reason over all files (and the adjusted and per-status run counts): the content of SKIPS.md.</summary>
+    public static string SkipsMarkdown(IReadOnlyList<FileResult> results)
+    {
+        int total = results.Sum(r => r.Total), run = results.Sum(r => r.Run), adjusted = results.Sum(r => r.Adjusted);
+        var skipped = new Dictionary<SkipReason, int>();
+        var byFile = new Dictionary<SkipReason, Dictionary<string, int>>();
+        foreach (var r in results)
+            foreach (var (reason, n) in r.Skipped)
+            {
+                skipped[reason] = skipped.GetValueOrDefault(reason) + n;
+                if (!byFile.TryGetValue(reason, out var files)) byFile[reason] = files = new();
+                files[r.File] = n;
+            }
+        var status = new Dictionary<string, int>();
+        foreach (var r in results) foreach (var (s, n) in r.RunByStatus) status[s] = status.GetValueOrDefault(s) + n;
+
+        var sb = new StringBuilder();
+        sb.Append("# SingleStepTests 80286 (real mode): skipped tests\n\n");
+        sb.Append("Generated by `SingleStepSummary.SkipsMatchSkipsMd` from a run over the data (");
+        sb.Append("`SINGLESTEP_UPDATE_SKIPS=1 dotnet test Tests/Engine.Tests --filter FullyQualifiedName~SingleStep` rewrites it; ");
+        sb.Append("otherwise the test fails when the counts change). The counts depend on the data and the rules in `SkipRules.cs`, not on the engine.\n\n");
+        sb.Append($"- Data files: {results.Count}\n");
+        sb.Append($"- Tests: {total}\n");
+        sb.Append($"- Run: {run} ({100.0 * run / Math.Max(1, total):F2} %), of which {adjusted} with the stack-fault adjustment (below)\n");
+        sb.Append($"- Skipped: {total - run}\n\n");
+        sb.Append("| Reason | Tests | Files (count) | Why |\n|---|---:|---|---|\n");
+        foreach (var reason in Enum.GetValues<SkipReason>())
+        {
+            int n = skipped.GetValueOrDefault(reason);
+            string files = byFile.TryGetValue(reason, out var f) ? string.Join(" ", f.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}({k.Value})")) : "—";
+            sb.Append($"| `{reason}` | {n} | {files} | {SkipRules.Describe(reason)} |\n");
+        }
+        sb.Append($"| **total** | **{total - run}** | | |\n\n");
+        sb.Append("## Adjusted, not skipped\n\n");
+        sb.Append($"{adjusted} tests raise INT 13 on the 286 for an SS access beyond offset FFFF (POP/RET/RETF/IRET/POPA/LEAVE with SP or BP = FFFF, ");
+        sb.Append("BP-based or SS-overridden operands at FFFF). A 286 in real mode reports every segment overrun as INT 13; a 386 raises #SS (12) ");
+        sb.Append("for the SS segment (SDM Vol. 2, Real-Address Mode Exceptions: \"#SS If a memory operand effective address is outside the SS segment limit\"). ");
+        sb.Append("These tests run with IVT[12] set to the test's IVT[13] entry, so a correct #SS reaches the recorded handler with the recorded frame; ");
+        sb.Append("the engine must also report #SS (not #GP) through its monitor interface.\n\n");
+        sb.Append("## Run, by metadata status\n\n| Status | Tests run | Decision |\n|---|---:|---|\n");
+        foreach (var (s, n) in status.OrderBy(k => k.Key, StringComparer.Ordinal))
+            sb.Append($"| {s} | {n} | {StatusDecision(s)} |\n");
+        sb.Append("\nOther metadata statuses: `fpu` (D8-DF) is skipped (above); `prefix` (26 2E 36 3E F0 F1 F2 F3) and `extension` (0F) have no data files in this subset. ");
+        sb.Append("The 286's `undefined` 64-67 (FS/GS/operand/address-size prefixes on a 386) also have no data files.\n\n");
+        sb.Append("## Differences that are not skipped\n\n");
+        sb.Append("- Undefined flags: each side is ANDed with the opcode's `flags-mask` (and bits 12-15 cleared) before comparing, also in the FLAGS image an exception pushes (`flag_address`).\n");
+        sb.Append("- IOPL/NT (bits 12-15) are cleared in the initial FLAGS (README) and ignored in the comparison (POPF/IRET on a 386 in real mode load them).\n");
+        sb.Append("- PUSH SP, shift counts masked to 5 bits, divide-error return address, segment wrap of 16-bit offsets, #UD for reserved encodings: the same on a 386 (README, SDM), so compared.\n");
+        return sb.ToString();
+    }
+
+    private static string StatusDecision(string status) => status switch
+    {
+        "normal" => "documented; run",
+        "alias" => "82 /r (SDM opcode map: Grp 1 Eb,Ib, invalid only in 64-bit mode), F6/F7 /1 (TEST alias every x86 decodes): a 386 executes them as the 286; run",
+        "undocumented" => "C0/C1/D0-D3 /6 (SAL, an alias of SHL on the 186 and later, as on a 386); run (D6 SALC is skipped)",
+        "undefined" => "8F/C6/C7 with reg 1-7: #UD on the 286 and on a 386 (reserved in the SDM opcode map); run",
+        _ => "run",
+    };
+}

@@ -1,0 +1,139 @@
+using Iced.Intel;
+
+namespace VirtLab.Engine.Tests.SingleStep;
+
+/// <summary>Why a test of the 286 suite is not run on this 386-class engine. Each needs an architectural reason.</summary>
+public enum SkipReason
+{
+    /// <summary>Listed in revocation_list.txt (found wrong after release).</summary>
+    Revoked,
+    /// <summary>FPU escape D8-DF: the recorded 286 had no coprocessor (README); a 386 decides by CR0.EM/TS.</summary>
+    FpuEscape,
+    /// <summary>D6 SALC: undocumented (README: skip).</summary>
+    Salc,
+    /// <summary>Instruction longer than 10 bytes: #UD on the 286 (its limit), legal on a 386 (limit 15).</summary>
+    LongerThan10Bytes,
+    /// <summary>F1 as a prefix: a LOCK alias on the 286, the one-byte INT1/ICEBP instruction on a 386.</summary>
+    F1Prefix,
+    /// <summary>metadata status "prefix" / "extension" / absent: not an instruction form of this subset.</summary>
+    NotAnInstructionForm,
+    /// <summary>LOCK before an instruction that is not lockable, or whose destination is not memory: the 286 ignores it, a 386 raises #UD.</summary>
+    LockNotAllowedOn386,
+    /// <summary>8C/8E with reg field 4 or 5: #UD on the 286 (four segment registers), MOV to/from FS/GS on a 386.</summary>
+    SegmentRegisterFsGs,
+    /// <summary>String instruction faulting at offset FFFF: the 286 has already advanced SI/DI (and CX) when it raises INT 13; 386 faults leave the state of the faulting iteration.</summary>
+    StringFaultPartialState,
+    /// <summary>INT 13 where both an SS and a non-SS access overrun offset FFFF: which fault a 386 reports first is not derivable from the data.</summary>
+    AmbiguousOverrun,
+}
+
+/// <summary>How a test is run: skipped (with the reason), run as recorded, or run with the stack-fault adjustment.</summary>
+public readonly record struct TestPlan(SkipReason? Skip, bool StackFaultAdjusted)
+{
+    public static readonly TestPlan Run = new(null, false);
+}
+
+/// <summary>
+/// The skip rules (README "Where a 386 legitimately differs", plus those found in the data), and the
+/// one adjustment: a 286 in real mode reports every segment overrun as INT 13, also for SS; a 386
+/// raises #SS (12) when an SS access is beyond the limit (SDM Vol. 2, "Real-Address Mode
+/// Exceptions: #SS If a memory operand effective address is outside the SS segment limit"). Such
+/// tests are run with IVT[12] set to the test's IVT[13] entry, and the engine must report #SS.
+/// </summary>
+public static class SkipRules
+{
+    public static string Describe(SkipReason r) => r switch
+    {
+        SkipReason.Revoked => "Hash listed in revocation_list.txt (test found wrong after release).",
+        SkipReason.FpuEscape => "FPU escape D8-DF: the recorded 286 had no coprocessor; a 386 decides by CR0.EM/TS (README).",
+        SkipReason.Salc => "D6 SALC: undocumented (README: skip or treat as documented; skipped).",
+        SkipReason.LongerThan10Bytes => "Instruction (without the HLT) longer than 10 bytes: #UD on the 286, legal up to 15 bytes on a 386 (README).",
+        SkipReason.F1Prefix => "F1 used as a prefix: LOCK alias on the 286, INT1/ICEBP instruction on a 386.",
+        SkipReason.NotAnInstructionForm => "metadata status prefix/extension/absent: not an instruction form of this subset.",
+        SkipReason.LockNotAllowedOn386 => "LOCK on a non-lockable instruction or a register destination: ignored by the 286, #UD on a 386 (SDM Vol. 2A, LOCK: \"An undefined opcode exception will also be generated if the LOCK prefix is used with any instruction not in the above list\" / destination not memory). Not skipped when the 286 raised #UD too.",
+        SkipReason.SegmentRegisterFsGs => "8C/8E with ModRM reg 4 or 5: #UD on the 286 (ES CS SS DS only), MOV to/from FS/GS on a 386 (SDM Vol. 2B MOV).",
+        SkipReason.StringFaultPartialState => "String instruction (MOVS CMPS STOS LODS SCAS INS OUTS) raising INT 13 at offset FFFF: the 286 has already advanced SI/DI (and decremented CX) when it faults; on a 386 a fault leaves the registers of the faulting iteration so the instruction restarts (SDM Vol. 3A 6.5 \"Faults\", Vol. 2B REP).",
+        SkipReason.AmbiguousOverrun => "INT 13 where an SS and a non-SS access both overrun offset FFFF: the 386 vector (#SS or #GP) depends on access order.",
+        _ => r.ToString(),
+    };
+
+    private static readonly InstructionInfoFactory InfoFactory = new();
+
+    public static TestPlan Classify(SingleStepTest t, SingleStepMetadata meta, IReadOnlySet<string> revoked)
+    {
+        if (revoked.Contains(t.Hash)) return new(SkipReason.Revoked, false);
+        byte op = t.Opcode;
+        if (op is >= 0xD8 and <= 0xDF) return new(SkipReason.FpuEscape, false);
+        if (op == 0xD6) return new(SkipReason.Salc, false);
+        if (t.InstructionLength > 10) return new(SkipReason.LongerThan10Bytes, false);
+        if (t.HasPrefix(0xF1)) return new(SkipReason.F1Prefix, false);
+        var entry = meta.For(t);
+        switch (entry.Status)
+        {
+            // normal: documented. alias (82 /r, F6/F7 /1), undocumented (C0-D3 /6 SAL): a 386 executes
+            // them as the 286 does. undefined (8F/C6/C7 /1-7): #UD on the 286 and on a 386 alike.
+            case "normal": case "alias": case "undocumented": case "undefined": break;
+            case "fpu": return new(SkipReason.FpuEscape, false);
+            default: return new(SkipReason.NotAnInstructionForm, false);
+        }
+        if (t.HasPrefix(0xF0) && !LockableOn386(t) && t.Exception != 6) return new(SkipReason.LockNotAllowedOn386, false);
+        if (op is 0x8C or 0x8E && t.RegField is 4 or 5) return new(SkipReason.SegmentRegisterFsGs, false);
+        if (t.Exception == 13)
+        {
+            if (IsString(op)) return new(SkipReason.StringFaultPartialState, false);
+            var (ss, other) = Overruns(t);
+            if (ss && other) return new(SkipReason.AmbiguousOverrun, false);
+            if (ss) return new(null, true);
+        }
+        return TestPlan.Run;
+    }
+
+    public static bool IsString(byte op) => op is >= 0x6C and <= 0x6F or >= 0xA4 and <= 0xA7 or >= 0xAA and <= 0xAF;
+
+    /// <summary>SDM Vol. 2A LOCK: ADD ADC AND OR SBB SUB XOR (and 80-83 /0-6), XCHG, INC/DEC, NOT/NEG, with a memory destination.</summary>
+    public static bool LockableOn386(SingleStepTest t)
+    {
+        int modrm = t.ModRm;
+        if (modrm < 0 || (modrm >> 6) == 3) return false;
+        int reg = (modrm >> 3) & 7;
+        return t.Opcode switch
+        {
+            0x00 or 0x01 or 0x08 or 0x09 or 0x10 or 0x11 or 0x18 or 0x19 or 0x20 or 0x21 or 0x28 or 0x29 or 0x30 or 0x31 => true,
+            0x80 or 0x81 or 0x82 or 0x83 => reg != 7,
+            0x86 or 0x87 => true,
+            0xF6 or 0xF7 => reg is 2 or 3,
+            0xFE or 0xFF => reg is 0 or 1,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Which of the instruction's memory accesses (explicit operand and implicit stack accesses, as
+    /// Iced lists them) cross offset FFFF given the initial registers: any through SS, any other.
+    /// </summary>
+    public static (bool Ss, bool Other) Overruns(SingleStepTest t)
+    {
+        var decoder = Decoder.Create(16, new ByteArrayCodeReader(t.Bytes), t.Initial[(int)Reg16.IP], DecoderOptions.None);
+        decoder.Decode(out var instr);
+        if (instr.IsInvalid) return (false, false);
+        bool ss = false, other = false;
+        foreach (var m in InfoFactory.GetInfo(instr).GetUsedMemory())
+        {
+            uint offset = (uint)((RegValue(t, m.Base) + RegValue(t, m.Index) * (ulong)m.Scale + m.Displacement) & 0xFFFF);
+            int size = m.MemorySize.GetSize();
+            if (size <= 1 || offset + (uint)size <= 0x10000) continue;
+            if (m.Segment == Register.SS) ss = true; else other = true;
+        }
+        return (ss, other);
+    }
+
+    private static ulong RegValue(SingleStepTest t, Register r) => r switch
+    {
+        Register.None => 0,
+        Register.AX => t.Initial[(int)Reg16.AX], Register.BX => t.Initial[(int)Reg16.BX],
+        Register.CX => t.Initial[(int)Reg16.CX], Register.DX => t.Initial[(int)Reg16.DX],
+        Register.SP => t.Initial[(int)Reg16.SP], Register.BP => t.Initial[(int)Reg16.BP],
+        Register.SI => t.Initial[(int)Reg16.SI], Register.DI => t.Initial[(int)Reg16.DI],
+        _ => throw new InvalidOperationException($"Unexpected address register {r}."),
+    };
+}
