@@ -28,7 +28,8 @@ public sealed partial class Cpu
     public ICpuMonitor? Monitor { get; set; }
 
     /// <summary>The instruction being executed (valid inside handlers and monitor calls).</summary>
-    public DecodedInstruction? Current { get; internal set; }
+    public DecodedInstruction? Current => _currentBlock is { } b && _currentIndex < b.Instructions.Length ? b.Instructions[_currentIndex] : null;
+    private int _currentIndex;
 
     public Cpu(PhysicalMemory memory, IoBus io)
     {
@@ -60,7 +61,7 @@ public sealed partial class Cpu
         InstructionsRetired = 0;
         Halted = false;
         Msrs.Reset();
-        Current = null;
+        _currentBlock = null;
         FlushCodeCache();
     }
 
