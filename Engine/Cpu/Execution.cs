@@ -4,6 +4,9 @@ namespace VirtLab.Engine;
 public sealed partial class Cpu
 {
     private StopReason _stopRequest;
+
+    /// <summary>After a triple fault the processor is shut down (SDM Vol. 3A 6.15): it executes nothing until <see cref="Reset"/>.</summary>
+    public bool ShutDown { get; private set; }
     private readonly HashSet<uint> _breakpoints = new();
 
     /// <summary>Linear addresses at which <see cref="Run"/> stops before executing the instruction there.</summary>
@@ -24,7 +27,8 @@ public sealed partial class Cpu
         bool first = true;
         while (true)
         {
-            if (_stopRequest != StopReason.None) return _stopRequest;
+            if (_stopRequest != StopReason.None) { if (_stopRequest == StopReason.TripleFault) ShutDown = true; return _stopRequest; }
+            if (ShutDown) return StopReason.TripleFault;
             if (Halted) return StopReason.Halted;
             long remaining = end - InstructionsRetired;
             if (remaining <= 0) return StopReason.BudgetExhausted;
@@ -42,8 +46,10 @@ public sealed partial class Cpu
     public StopReason Step()
     {
         _stopRequest = StopReason.None;
+        if (ShutDown) return StopReason.TripleFault;
         if (Halted) return StopReason.Halted;
         ExecuteBlock(1);
+        if (_stopRequest == StopReason.TripleFault) ShutDown = true;
         return _stopRequest;
     }
 
