@@ -53,6 +53,11 @@ public sealed partial class Cpu
         return _stopRequest;
     }
 
+    private bool _executing;
+
+    /// <summary>Instructions retired up to (not including) the one executing now: the virtual clock RDTSC reads.</summary>
+    public long VirtualTime => _executing ? InstructionsRetired + _currentIndex : InstructionsRetired;
+
     private unsafe void ExecuteBlock(long remaining)
     {
         CodeBlock block;
@@ -71,6 +76,7 @@ public sealed partial class Cpu
         int n = insns.Length < remaining ? insns.Length : (int)remaining;
         int i = 0;
         DecodedInstruction d = insns[0];
+        _executing = true;
         try
         {
             for (; i < n; i++)
@@ -87,8 +93,10 @@ public sealed partial class Cpu
         {
             // Faults: EIP points at the faulting instruction, which has not retired (SDM Vol. 3A 6.5).
             InstructionsRetired += i;
+            _executing = false;
             Eip = d.Ip;
             RaiseException(e.Vector, e.ErrorCode, d.Ip);
         }
+        _executing = false;
     }
 }
