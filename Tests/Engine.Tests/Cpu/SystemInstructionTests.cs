@@ -98,3 +98,33 @@ out 0xF4, al
         Assert.Equal(0x10u, m.Cpu.Esi & 0x10); // ET stays 1
     }
 }
+
+public class FpuAbsentTests
+{
+    private static int? Run(string body)
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble(@"bits 16
+org 0x7C00
+mov word [7*4], nm
+mov word [7*4+2], 0
+mov word [6*4], ud
+mov word [6*4+2], 0
+mov sp, 0x7000
+" + body + @"
+mov al, 0
+out 0xF4, al
+nm: mov al, 7
+out 0xF4, al
+ud: mov al, 6
+out 0xF4, al
+"));
+        return m.Run(1000).ExitCode;
+    }
+
+    [Fact] public void EscapeWithEmSetIsNm() => Assert.Equal(7, Run("mov eax, cr0\nor al, 4\nmov cr0, eax\nfninit"));
+    [Fact] public void EscapeWithTsSetIsNm() => Assert.Equal(7, Run("mov eax, cr0\nor al, 8\nmov cr0, eax\nfld st0"));
+    [Fact] public void EscapeWithoutEmOrTsIsUd() => Assert.Equal(6, Run("fninit"));
+    [Fact] public void WaitIsNmOnlyWithMpAndTs() => Assert.Equal(0, Run("mov eax, cr0\nor al, 8\nmov cr0, eax\nfwait"));
+    [Fact] public void WaitWithMpAndTsIsNm() => Assert.Equal(7, Run("mov eax, cr0\nor al, 0x0A\nmov cr0, eax\nfwait"));
+}
