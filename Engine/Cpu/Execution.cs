@@ -70,7 +70,7 @@ public sealed partial class Cpu
             for (; i < n; i++)
             {
                 d = insns[i];
-                Current = d;
+                _currentIndex = i;
                 Eip = d.NextIp;
                 d.Handler(this, d);
                 if (_breakBlock) { i++; break; }
@@ -84,6 +84,5 @@ public sealed partial class Cpu
             Eip = d.Ip;
             RaiseException(e.Vector, e.ErrorCode, d.Ip);
         }
-        _currentBlock = null;
     }
 }
