@@ -28,13 +28,15 @@ public sealed partial class Cpu
     public ICpuMonitor? Monitor { get; set; }
 
     /// <summary>The instruction being executed (valid inside handlers and monitor calls).</summary>
-    public DecodedInstruction? Current { get; internal set; }
+    public DecodedInstruction? Current => _currentBlock is { } b && _currentIndex < b.Instructions.Length ? b.Instructions[_currentIndex] : null;
+    private int _currentIndex;
 
     public Cpu(PhysicalMemory memory, IoBus io)
     {
         Memory = memory;
         Io = io;
         Memory.CodePageWritten = OnCodePageWritten;
+        Memory.TracedPageWritten = (address, size) => Monitor?.OnTracedWrite(this, address, size);
         Reset();
     }
 
@@ -59,8 +61,9 @@ public sealed partial class Cpu
         SetEFlags(0x2);
         InstructionsRetired = 0;
         Halted = false;
+        ShutDown = false;
         Msrs.Reset();
-        Current = null;
+        _currentBlock = null;
         FlushCodeCache();
     }
 
