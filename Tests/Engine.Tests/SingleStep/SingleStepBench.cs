@@ -206,14 +206,23 @@ public sealed class SingleStepBench : ICpuMonitor
         foreach (var (a, v) in initialRam) { expectedRam[a] = v; _touched.Add(a); }
         foreach (var (a, v) in t.FinalRam) { expectedRam[a] = v; _touched.Add(a); }
         foreach (var a in _written) _touched.Add(a);
+        // The FLAGS image an exception pushed is compared under the same mask. It lies at SS:SP+4 of
+        // the handler's frame (IP, CS, FLAGS); the data's flag_address is one byte low when SP is odd.
+        uint flagsLow = uint.MaxValue, flagsHigh = uint.MaxValue;
+        if (t.Exception >= 0)
+        {
+            uint ssBase = (uint)t.Final[(int)Reg16.SS] << 4, sp = t.Final[(int)Reg16.SP];
+            flagsLow = ssBase + ((sp + 4) & 0xFFFF);
+            flagsHigh = ssBase + ((sp + 5) & 0xFFFF);
+        }
         List<string>? ramDiffs = null;
         foreach (var a in _touched.Order())
         {
             byte expected = expectedRam.TryGetValue(a, out var v) ? v : (byte)0;
             byte actual = a < RamSize ? _memory.ReadByte(a) : (byte)0xFF;
             byte mask = 0xFF;
-            if (t.Exception >= 0 && a == t.FlagAddress) mask = (byte)flagsMask;
-            else if (t.Exception >= 0 && a == t.FlagAddress + 1) mask = (byte)((flagsMask >> 8) & 0x0F);
+            if (a == flagsLow) mask = (byte)flagsMask;
+            else if (a == flagsHigh) mask = (byte)((flagsMask >> 8) & 0x0F);
             if ((expected & mask) != (actual & mask))
             {
                 ramDiffs ??= new List<string>();
@@ -230,7 +239,7 @@ public sealed class SingleStepBench : ICpuMonitor
         var text = new StringBuilder();
         text.Append($"  {t.Name}  [{t.BytesHex}]  hash {t.Hash[..Math.Min(12, t.Hash.Length)]}\n");
         text.Append($"    initial: {t.InitialRegsText}\n");
-        text.Append($"    286: {(t.Exception >= 0 ? $"exception {t.Exception} (FLAGS pushed at {t.FlagAddress:X5})" : "no exception")}{(adjusted ? ", run as #SS (adjusted)" : "")}; engine faults: {(_faults.Count == 0 ? "none" : string.Join(", ", _faults.Select(f => $"#{f}({(int)f})")))}\n");
+        text.Append($"    286: {(t.Exception >= 0 ? $"exception {t.Exception} (FLAGS pushed at {flagsLow:X5})" : "no exception")}{(adjusted ? ", run as #SS (adjusted)" : "")}; engine faults: {(_faults.Count == 0 ? "none" : string.Join(", ", _faults.Select(f => $"#{f}({(int)f})")))}\n");
         text.Append(sb);
         return new TestFailure(t, diffs, text.ToString());
     }

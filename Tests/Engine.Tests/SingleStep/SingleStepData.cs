@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace VirtLab.Engine.Tests.SingleStep;
 
@@ -38,43 +37,112 @@ public static class SingleStepData
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .ToHashSet(StringComparer.OrdinalIgnoreCase));
 
-    private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = false };
-
-    /// <summary>Reads one file (one at a time per caller: 1,000 tests, a few MB).</summary>
+    /// <summary>Reads one file (1,000 tests, about 1 MB of JSON): decompressed into memory, then parsed with <see cref="Utf8JsonReader"/>.</summary>
     public static List<SingleStepTest> Load(string fileName)
     {
-        using var file = File.OpenRead(Path.Combine(Directory, fileName + ".json.gz"));
-        using var gz = new GZipStream(file, CompressionMode.Decompress);
-        using var buffered = new BufferedStream(gz, 1 << 16);
-        var raw = JsonSerializer.Deserialize<List<TestJson>>(buffered, Options)
-            ?? throw new InvalidDataException($"{fileName}: empty JSON.");
-        var list = new List<SingleStepTest>(raw.Count);
-        foreach (var t in raw) list.Add(SingleStepTest.From(t));
+        byte[] json;
+        using (var file = File.OpenRead(Path.Combine(Directory, fileName + ".json.gz")))
+        using (var gz = new GZipStream(file, CompressionMode.Decompress))
+        using (var ms = new MemoryStream())
+        {
+            gz.CopyTo(ms);
+            json = ms.ToArray();
+        }
+        try
+        {
+            return Parse(json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{fileName}.json.gz: {e.Message}", e);
+        }
+    }
+
+    private static List<SingleStepTest> Parse(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var list = new List<SingleStepTest>(1000);
+        Read(ref reader, JsonTokenType.StartArray);
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            list.Add(ParseTest(ref reader));
+        if (reader.TokenType != JsonTokenType.EndArray) throw new JsonException("expected the end of the test array");
         return list;
     }
 
-    // ---- the JSON shape -------------------------------------------------------------------
-
-    internal sealed class TestJson
+    private static SingleStepTest ParseTest(ref Utf8JsonReader reader)
     {
-        [JsonPropertyName("name")] public string Name { get; set; } = "";
-        [JsonPropertyName("bytes")] public int[]? Bytes { get; set; }
-        [JsonPropertyName("initial")] public StateJson Initial { get; set; } = new();
-        [JsonPropertyName("final")] public StateJson Final { get; set; } = new();
-        [JsonPropertyName("hash")] public string Hash { get; set; } = "";
-        [JsonPropertyName("exception")] public ExceptionJson? Exception { get; set; }
+        var t = new SingleStepTest();
+        int initialRegs = 0;
+        var bytes = new List<byte>(16);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("name"u8)) { reader.Read(); t.Name = reader.GetString() ?? ""; }
+            else if (reader.ValueTextEquals("hash"u8)) { reader.Read(); t.Hash = reader.GetString() ?? ""; }
+            else if (reader.ValueTextEquals("bytes"u8))
+            {
+                Read(ref reader, JsonTokenType.StartArray);
+                while (reader.Read() && reader.TokenType == JsonTokenType.Number) bytes.Add(reader.GetByte());
+                t.Bytes = bytes.ToArray();
+            }
+            else if (reader.ValueTextEquals("initial"u8)) t.InitialRam = ParseState(ref reader, t.Initial, out initialRegs);
+            else if (reader.ValueTextEquals("final"u8)) t.FinalRam = ParseState(ref reader, t.Final, out t.FinalListed);
+            else if (reader.ValueTextEquals("exception"u8))
+            {
+                Read(ref reader, JsonTokenType.StartObject);
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("number"u8)) { reader.Read(); t.Exception = reader.GetInt32(); }
+                    else if (reader.ValueTextEquals("flag_address"u8)) { reader.Read(); t.FlagAddress = reader.GetUInt32(); }
+                    else { reader.Read(); reader.Skip(); }
+                }
+            }
+            else { reader.Read(); reader.Skip(); }
+        }
+        if (initialRegs != (1 << SingleStepTest.RegCount) - 1) throw new JsonException($"test {t.Hash}: initial.regs incomplete");
+        for (int r = 0; r < SingleStepTest.RegCount; r++)
+            if ((t.FinalListed & (1 << r)) == 0) t.Final[r] = t.Initial[r];
+        return t;
     }
 
-    internal sealed class StateJson
+    /// <summary>Parses { regs, ram } into the register slots; returns the RAM pairs and which registers were listed.</summary>
+    private static (uint, byte)[] ParseState(ref Utf8JsonReader reader, ushort[] regs, out int listed)
     {
-        [JsonPropertyName("regs")] public Dictionary<string, int> Regs { get; set; } = new();
-        [JsonPropertyName("ram")] public uint[][] Ram { get; set; } = Array.Empty<uint[]>();
+        listed = 0;
+        var ram = new List<(uint, byte)>(32);
+        Read(ref reader, JsonTokenType.StartObject);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("regs"u8))
+            {
+                Read(ref reader, JsonTokenType.StartObject);
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    int slot = SingleStepTest.RegSlot(reader.GetString()!);
+                    reader.Read();
+                    if (slot < 0) continue;
+                    regs[slot] = reader.GetUInt16();
+                    listed |= 1 << slot;
+                }
+            }
+            else if (reader.ValueTextEquals("ram"u8))
+            {
+                Read(ref reader, JsonTokenType.StartArray);
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    reader.Read(); uint address = reader.GetUInt32();
+                    reader.Read(); byte value = reader.GetByte();
+                    Read(ref reader, JsonTokenType.EndArray);
+                    ram.Add((address, value));
+                }
+            }
+            else { reader.Read(); reader.Skip(); }
+        }
+        return ram.ToArray();
     }
 
-    internal sealed class ExceptionJson
+    private static void Read(ref Utf8JsonReader reader, JsonTokenType expected)
     {
-        [JsonPropertyName("number")] public int Number { get; set; }
-        [JsonPropertyName("flag_address")] public uint FlagAddress { get; set; }
+        if (!reader.Read() || reader.TokenType != expected) throw new JsonException($"expected {expected}, found {reader.TokenType} at byte {reader.TokenStartIndex}");
     }
 }
 
@@ -124,21 +192,7 @@ public sealed class SingleStepTest
     /// <summary>Length of the instruction without the trailing HLT.</summary>
     public int InstructionLength => Bytes.Length - 1;
 
-    internal static SingleStepTest From(SingleStepData.TestJson j)
-    {
-        var t = new SingleStepTest { Name = j.Name, Bytes = (j.Bytes ?? Array.Empty<int>()).Select(b => (byte)b).ToArray(), Hash = j.Hash };
-        for (int r = 0; r < RegCount; r++)
-        {
-            if (!j.Initial.Regs.TryGetValue(JsonNames[r], out int v)) throw new InvalidDataException($"{j.Hash}: initial.regs lacks {JsonNames[r]}.");
-            t.Initial[r] = (ushort)v;
-            if (j.Final.Regs.TryGetValue(JsonNames[r], out int f)) { t.Final[r] = (ushort)f; t.FinalListed |= 1 << r; }
-            else t.Final[r] = (ushort)v;
-        }
-        t.InitialRam = j.Initial.Ram.Select(p => (p[0], (byte)p[1])).ToArray();
-        t.FinalRam = j.Final.Ram.Select(p => (p[0], (byte)p[1])).ToArray();
-        if (j.Exception is { } e) { t.Exception = e.Number; t.FlagAddress = e.FlagAddress; }
-        return t;
-    }
+    public static int RegSlot(string name) => Array.IndexOf(JsonNames, name);
 
     public string BytesHex => string.Join(' ', Bytes.Select(b => b.ToString("X2")));
 
