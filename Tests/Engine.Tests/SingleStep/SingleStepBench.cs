@@ -77,7 +77,7 @@ public sealed class SingleStepBench : ICpuMonitor
     void ICpuMonitor.OnTracedWrite(Cpu cpu, uint physicalAddress, int size) { }
 
     /// <summary>Runs one test; null when it passed.</summary>
-    public TestFailure? Run(SingleStepTest t, ushort flagsMask, bool stackFaultAdjusted)
+    public TestFailure? Run(SingleStepTest t, ushort flagsMask, bool stackFaultAdjusted, bool stringFaultRestart = false)
     {
         var cpu = _cpu;
         cpu.Reset();
@@ -126,7 +126,13 @@ public sealed class SingleStepBench : ICpuMonitor
         if (_timedOut) crash = "run did not end within 5 s (watchdog stopped it)";
         else if (_faults.Count > MaxFaults) crash = $"more than {MaxFaults} faults in one run (a fault loop); first: #{_faults[0]}";
 
-        var failure = Compare(t, flagsMask, stackFaultAdjusted, initialRam, stop, crash);
+        var expected = t.Final;
+        if (stringFaultRestart)
+        {
+            expected = (ushort[])t.Final.Clone();
+            foreach (var r in new[] { Reg16.SI, Reg16.DI, Reg16.CX }) expected[(int)r] = t.Initial[(int)r];
+        }
+        var failure = Compare(t, expected, flagsMask, stackFaultAdjusted, stringFaultRestart, initialRam, stop, crash);
 
         // Restore: every byte the test loaded or the engine wrote goes back to zero.
         foreach (var (a, _) in initialRam) _memory.WriteByte(a, 0);
@@ -150,7 +156,7 @@ public sealed class SingleStepBench : ICpuMonitor
 
     private static readonly string[] FlagNames = { "CF", "b1", "PF", "b3", "AF", "b5", "ZF", "SF", "TF", "IF", "DF", "OF", "IOPL0", "IOPL1", "NT", "b15" };
 
-    private TestFailure? Compare(SingleStepTest t, ushort flagsMask, bool adjusted, (uint Address, byte Value)[] initialRam, StopReason stop, string? crash)
+    private TestFailure? Compare(SingleStepTest t, ushort[] final, ushort flagsMask, bool adjusted, bool restart, (uint Address, byte Value)[] initialRam, StopReason stop, string? crash)
     {
         var cpu = _cpu;
         List<string>? diffs = null;
@@ -171,32 +177,32 @@ public sealed class SingleStepBench : ICpuMonitor
         for (int e = 0; e < 8; e++)
         {
             int slot = Slot(e);
-            uint expected = t.Final[slot], actual = cpu.R[e];
+            uint expected = final[slot], actual = cpu.R[e];
             if (actual != expected) Diff(SingleStepTest.RegName(slot), $"{SingleStepTest.RegName(slot)}: expected {expected:X4}, actual {(actual > 0xFFFF ? actual.ToString("X8") : actual.ToString("X4"))}");
         }
         (SegmentRegister Seg, Reg16 Slot)[] segs = { (SegmentRegister.CS, Reg16.CS), (SegmentRegister.SS, Reg16.SS), (SegmentRegister.DS, Reg16.DS), (SegmentRegister.ES, Reg16.ES) };
         foreach (var (seg, slot) in segs)
         {
             var cache = cpu.Segments[(int)seg];
-            ushort expected = t.Final[(int)slot];
+            ushort expected = final[(int)slot];
             string name = SingleStepTest.RegName((int)slot);
             if (cache.Selector != expected) Diff(name, $"{name}: expected {expected:X4}, actual {cache.Selector:X4}");
             else if (cache.Base != (uint)expected << 4) Diff(name + ".base", $"{name}.base: expected {(uint)expected << 4:X5} (selector × 16), actual {cache.Base:X8}");
         }
         foreach (var seg in new[] { SegmentRegister.FS, SegmentRegister.GS })
             if (cpu.Segments[(int)seg].Selector != 0) Diff(seg.ToString().ToLowerInvariant(), $"{seg}: expected 0000 (untouched), actual {cpu.Segments[(int)seg].Selector:X4}");
-        uint ip = t.Final[(int)Reg16.IP];
+        uint ip = final[(int)Reg16.IP];
         if (cpu.Eip != ip) Diff("ip", $"ip: expected {ip:X4}, actual {(cpu.Eip > 0xFFFF ? cpu.Eip.ToString("X8") : cpu.Eip.ToString("X4"))}");
 
         uint compareMask = flagsMask & 0x0FFFu;
         uint eflags = cpu.EFlags;
-        uint expFlags = t.Final[(int)Reg16.FLAGS] & compareMask, actFlags = eflags & compareMask;
+        uint expFlags = final[(int)Reg16.FLAGS] & compareMask, actFlags = eflags & compareMask;
         if (expFlags != actFlags || (eflags >> 16) != 0)
         {
             uint x = expFlags ^ actFlags;
             var names = Enumerable.Range(0, 16).Where(b => (x >> b & 1) != 0).Select(b => FlagNames[b]).ToList();
             if ((eflags >> 16) != 0) names.Add("upper");
-            Diff($"flags[{string.Join(' ', names)}]", $"flags: expected {t.Final[(int)Reg16.FLAGS]:X4}, actual {eflags:X4} (compared under mask {compareMask:X4}: expected {expFlags:X4} {FlagText(expFlags)}, actual {actFlags:X4} {FlagText(actFlags)}; differ in {string.Join(' ', names)})");
+            Diff($"flags[{string.Join(' ', names)}]", $"flags: expected {final[(int)Reg16.FLAGS]:X4}, actual {eflags:X4} (compared under mask {compareMask:X4}: expected {expFlags:X4} {FlagText(expFlags)}, actual {actFlags:X4} {FlagText(actFlags)}; differ in {string.Join(' ', names)})");
         }
 
         // RAM: every byte loaded, listed in final, or written by the engine.
@@ -211,7 +217,7 @@ public sealed class SingleStepBench : ICpuMonitor
         uint flagsLow = uint.MaxValue, flagsHigh = uint.MaxValue;
         if (t.Exception >= 0)
         {
-            uint ssBase = (uint)t.Final[(int)Reg16.SS] << 4, sp = t.Final[(int)Reg16.SP];
+            uint ssBase = (uint)final[(int)Reg16.SS] << 4, sp = final[(int)Reg16.SP];
             flagsLow = ssBase + ((sp + 4) & 0xFFFF);
             flagsHigh = ssBase + ((sp + 5) & 0xFFFF);
         }
@@ -239,7 +245,7 @@ public sealed class SingleStepBench : ICpuMonitor
         var text = new StringBuilder();
         text.Append($"  {t.Name}  [{t.BytesHex}]  hash {t.Hash[..Math.Min(12, t.Hash.Length)]}\n");
         text.Append($"    initial: {t.InitialRegsText}\n");
-        text.Append($"    286: {(t.Exception >= 0 ? $"exception {t.Exception} (FLAGS pushed at {flagsLow:X5})" : "no exception")}{(adjusted ? ", run as #SS (adjusted)" : "")}; engine faults: {(_faults.Count == 0 ? "none" : string.Join(", ", _faults.Select(f => $"#{f}({(int)f})")))}\n");
+        text.Append($"    286: {(t.Exception >= 0 ? $"exception {t.Exception} (FLAGS pushed at {flagsLow:X5})" : "no exception")}{(adjusted ? ", run as #SS (adjusted)" : "")}{(restart ? ", SI/DI/CX expected unchanged (string fault restart)" : "")}; engine faults: {(_faults.Count == 0 ? "none" : string.Join(", ", _faults.Select(f => $"#{f}({(int)f})")))}\n");
         text.Append(sb);
         return new TestFailure(t, diffs, text.ToString());
     }

@@ -13,6 +13,8 @@ public sealed class FileResult
     public int Failed => Run - Passed;
     /// <summary>Tests run with the stack-fault adjustment (INT 13 on the 286, #SS on a 386).</summary>
     public int Adjusted { get; set; }
+    public int AdjustedStack { get; set; }
+    public int AdjustedString { get; set; }
     /// <summary>Tests run with OF masked by the SDM shift/rotate rule although metadata.json defines it.</summary>
     public int ExtraMasked { get; set; }
     public Dictionary<SkipReason, int> Skipped { get; } = new();
@@ -86,10 +88,12 @@ public static class SingleStepSuite
                 var entry = meta.For(t);
                 result.Run++;
                 result.RunByStatus[entry.Status] = result.RunByStatus.GetValueOrDefault(entry.Status) + 1;
-                if (plan.StackFaultAdjusted) result.Adjusted++;
+                if (plan.StackFaultAdjusted || plan.StringFaultRestart) result.Adjusted++;
+                if (plan.StackFaultAdjusted) result.AdjustedStack++;
+                if (plan.StringFaultRestart) result.AdjustedString++;
                 ushort extra = SkipRules.ExtraUndefinedFlags(t);
                 if ((entry.FlagsMask & extra) != 0) result.ExtraMasked++;
-                var failure = bench.Run(t, (ushort)(entry.FlagsMask & ~extra), plan.StackFaultAdjusted);
+                var failure = bench.Run(t, (ushort)(entry.FlagsMask & ~extra), plan.StackFaultAdjusted, plan.StringFaultRestart);
                 if (failure == null) { result.Passed++; continue; }
                 if (result.FirstFailures.Count < 5) result.FirstFailures.Add(failure);
                 var sig = failure.Signature;
@@ -109,6 +113,7 @@ public static class SingleStepSuite
     public static string SkipsMarkdown(IReadOnlyList<FileResult> results)
     {
         int total = results.Sum(r => r.Total), run = results.Sum(r => r.Run), adjusted = results.Sum(r => r.Adjusted);
+        int adjustedStack = results.Sum(r => r.AdjustedStack), adjustedString = results.Sum(r => r.AdjustedString);
         var skipped = new Dictionary<SkipReason, int>();
         var byFile = new Dictionary<SkipReason, Dictionary<string, int>>();
         foreach (var r in results)
@@ -128,7 +133,7 @@ public static class SingleStepSuite
         sb.Append("otherwise the test fails when the counts change). The counts depend on the data and the rules in `SkipRules.cs`, not on the engine.\n\n");
         sb.Append($"- Data files: {results.Count}\n");
         sb.Append($"- Tests: {total}\n");
-        sb.Append($"- Run: {run} ({100.0 * run / Math.Max(1, total):F2} %), of which {adjusted} with the stack-fault adjustment (below)\n");
+        sb.Append($"- Run: {run} ({100.0 * run / Math.Max(1, total):F2} %), of which {adjusted} adjusted (below)\n");
         sb.Append($"- Skipped: {total - run}\n\n");
         sb.Append("| Reason | Tests | Files (count) | Why |\n|---|---:|---|---|\n");
         foreach (var reason in Enum.GetValues<SkipReason>())
@@ -139,11 +144,15 @@ public static class SingleStepSuite
         }
         sb.Append($"| **total** | **{total - run}** | | |\n\n");
         sb.Append("## Adjusted, not skipped\n\n");
-        sb.Append($"{adjusted} tests raise INT 13 on the 286 for an SS access beyond offset FFFF (POP/RET/RETF/IRET/POPA/LEAVE with SP or BP = FFFF, ");
+        sb.Append($"- **#SS for SS overruns** ({adjustedStack} tests): the 286 raises INT 13 for an SS access beyond offset FFFF (POP/RET/RETF/IRET/POPA/LEAVE with SP or BP = FFFF, ");
         sb.Append("BP-based or SS-overridden operands at FFFF). A 286 in real mode reports every segment overrun as INT 13; a 386 raises #SS (12) ");
         sb.Append("for the SS segment (SDM Vol. 2, Real-Address Mode Exceptions: \"#SS If a memory operand effective address is outside the SS segment limit\"). ");
         sb.Append("These tests run with IVT[12] set to the test's IVT[13] entry, so a correct #SS reaches the recorded handler with the recorded frame; ");
-        sb.Append("the engine must also report #SS (not #GP) through its monitor interface.\n\n");
+        sb.Append("the engine must also report #SS (not #GP) through its monitor interface.\n");
+        sb.Append($"- **String fault restart** ({adjustedString} tests): a string instruction whose first element crosses offset FFFF (SI or DI = FFFF, word size). ");
+        sb.Append("The 286 has already advanced SI/DI (and CX) when it raises INT 13; on a 386 the fault leaves them as before the instruction ");
+        sb.Append("(SDM Vol. 3A 6.5 \"Faults\": the processor state is that before the faulting instruction; Vol. 2B REP). The recorded frame, FLAGS, AX and memory are the same on both, ");
+        sb.Append("so these run with SI, DI and CX expected unchanged (and with the #SS adjustment when the source is SS-overridden).\n\n");
         sb.Append("## Run, by metadata status\n\n| Status | Tests run | Decision |\n|---|---:|---|\n");
         foreach (var (s, n) in status.OrderBy(k => k.Key, StringComparer.Ordinal))
             sb.Append($"| {s} | {n} | {StatusDecision(s)} |\n");

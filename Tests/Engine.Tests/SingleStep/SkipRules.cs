@@ -21,7 +21,7 @@ public enum SkipReason
     LockNotAllowedOn386,
     /// <summary>8C/8E with reg field 4 or 5: #UD on the 286 (four segment registers), MOV to/from FS/GS on a 386.</summary>
     SegmentRegisterFsGs,
-    /// <summary>String instruction faulting at offset FFFF: the 286 has already advanced SI/DI (and CX) when it raises INT 13; 386 faults leave the state of the faulting iteration.</summary>
+    /// <summary>REP string instruction faulting at offset FFFF on a later element (or with more than the frame written): the 286's SI/DI/CX do not say how many elements a 386 completes.</summary>
     StringFaultPartialState,
     /// <summary>INT 13 where both an SS and a non-SS access overrun offset FFFF: which fault a 386 reports first is not derivable from the data.</summary>
     AmbiguousOverrun,
@@ -34,7 +34,10 @@ public enum SkipReason
 }
 
 /// <summary>How a test is run: skipped (with the reason), run as recorded, or run with the stack-fault adjustment.</summary>
-public readonly record struct TestPlan(SkipReason? Skip, bool StackFaultAdjusted)
+/// <param name="Skip">Why the test is not run, or null.</param>
+/// <param name="StackFaultAdjusted">The 286's INT 13 is a 386 #SS: IVT[12] gets the IVT[13] entry and the engine must raise #SS.</param>
+/// <param name="StringFaultRestart">A string instruction faulting on its first element: on a 386 SI, DI and CX keep their initial values (the 286 has advanced them).</param>
+public readonly record struct TestPlan(SkipReason? Skip, bool StackFaultAdjusted, bool StringFaultRestart = false)
 {
     public static readonly TestPlan Run = new(null, false);
 }
@@ -58,7 +61,7 @@ public static class SkipRules
         SkipReason.NotAnInstructionForm => "metadata status prefix/extension/absent: not an instruction form of this subset.",
         SkipReason.LockNotAllowedOn386 => "LOCK on a non-lockable instruction or a register destination: ignored by the 286, #UD on a 386 (SDM Vol. 2A, LOCK: \"An undefined opcode exception will also be generated if the LOCK prefix is used with any instruction not in the above list\" / destination not memory). Not skipped when the 286 raised #UD too.",
         SkipReason.SegmentRegisterFsGs => "8C/8E with ModRM reg 4 or 5: #UD on the 286 (ES CS SS DS only), MOV to/from FS/GS on a 386 (SDM Vol. 2B MOV).",
-        SkipReason.StringFaultPartialState => "String instruction (MOVS CMPS STOS LODS SCAS INS OUTS) raising INT 13 at offset FFFF: the 286 has already advanced SI/DI (and decremented CX) when it faults; on a 386 a fault leaves the registers of the faulting iteration so the instruction restarts (SDM Vol. 3A 6.5 \"Faults\", Vol. 2B REP).",
+        SkipReason.StringFaultPartialState => "REP string instruction raising INT 13 at offset FFFF on a later element, or having written memory: the 286 has advanced SI/DI and CX inconsistently (e.g. CX by 2 for one element) when it faults, so the registers a 386 leaves (those of the faulting iteration, SDM Vol. 3A 6.5, Vol. 2B REP) cannot be derived. Faults on the first element are run, adjusted (below).",
         SkipReason.AmbiguousOverrun => "INT 13 where an SS and a non-SS access both overrun offset FFFF: the 386 vector (#SS or #GP) depends on access order.",
         SkipReason.PopMemoryFaultAdvancedSp => "POP m16 (8F /0) whose destination is at offset FFFF: the 286 has already incremented SP by 2 when it raises INT 13 (its frame is 2 bytes higher); on a 386 the fault leaves SP as before the instruction (SDM Vol. 3A 6.5 \"Faults\").",
         SkipReason.AamZeroFlagsBeforeFault => "AAM 0 (D4 00, #DE): the 286 has already set SF/ZF/PF when it raises the divide error; on a 386 the fault leaves FLAGS as before the instruction (SDM Vol. 3A 6.5; Vol. 2A AAM: #DE if imm8 = 0).",
@@ -89,7 +92,7 @@ public static class SkipRules
         if (op is 0x8C or 0x8E && t.RegField is 4 or 5) return new(SkipReason.SegmentRegisterFsGs, false);
         if (t.Exception == 13)
         {
-            if (IsString(op)) return new(SkipReason.StringFaultPartialState, false);
+            if (IsString(op)) return ClassifyStringFault(t);
             var (ss, other) = Overruns(t);
             if (ss && other) return new(SkipReason.AmbiguousOverrun, false);
             if (ss) return new(null, true);
@@ -166,6 +169,30 @@ public static class SkipRules
         Register.ES => t.Initial[(int)Reg16.ES], Register.CS => t.Initial[(int)Reg16.CS],
         Register.SS => t.Initial[(int)Reg16.SS], _ => t.Initial[(int)Reg16.DS],
     };
+
+    /// <summary>
+    /// A string instruction that raised INT 13 on the 286. When its first element's word access
+    /// crosses offset FFFF (SI or DI = FFFF) and only the exception frame was written, a 386 leaves
+    /// SI, DI and CX at their initial values (the 286 has advanced them; the frame, FLAGS and AX are
+    /// unchanged on both): run with those expected. The source read (DS:SI, or the override) comes
+    /// before the destination (ES:DI); an SS override makes it #SS on a 386.
+    /// </summary>
+    private static TestPlan ClassifyStringFault(SingleStepTest t)
+    {
+        byte op = t.Opcode;
+        bool word = (op & 1) != 0;
+        bool usesSi = op is 0xA4 or 0xA5 or 0xA6 or 0xA7 or 0xAC or 0xAD or 0x6E or 0x6F;
+        bool usesDi = op is 0xA4 or 0xA5 or 0xA6 or 0xA7 or 0xAA or 0xAB or 0xAE or 0xAF or 0x6C or 0x6D;
+        bool rep = t.HasPrefix(0xF2) || t.HasPrefix(0xF3);
+        bool srcOverrun = word && usesSi && t.Initial[(int)Reg16.SI] == 0xFFFF;
+        bool dstOverrun = word && usesDi && t.Initial[(int)Reg16.DI] == 0xFFFF;
+        if ((!srcOverrun && !dstOverrun) || (rep && t.Initial[(int)Reg16.CX] == 0) || t.FinalRam.Length != 6)
+            return new(SkipReason.StringFaultPartialState, false);
+        byte sourceSegment = 0x3E;
+        for (int i = 0; i < t.PrefixCount; i++) if (t.Bytes[i] is 0x26 or 0x2E or 0x36 or 0x3E) sourceSegment = t.Bytes[i];
+        bool ss = srcOverrun && sourceSegment == 0x36;
+        return new(null, ss, true);
+    }
 
     public static bool IsString(byte op) => op is >= 0x6C and <= 0x6F or >= 0xA4 and <= 0xA7 or >= 0xAA and <= 0xAF;
 
