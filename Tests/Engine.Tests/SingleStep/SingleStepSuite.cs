@@ -66,9 +66,15 @@ public static class SingleStepSuite
         return results;
     }
 
+    private static long _firstStart, _lastEnd;
+
+    /// <summary>Wall time from the first file started to the last one finished in this process.</summary>
+    public static TimeSpan WallTime => _firstStart == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(_firstStart, Interlocked.Read(ref _lastEnd));
+
     private static FileResult RunFile(string file)
     {
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Interlocked.CompareExchange(ref _firstStart, start, 0);
         var tests = SingleStepData.Load(file);
         var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(start);
         var meta = SingleStepData.Metadata;
@@ -106,6 +112,8 @@ public static class SingleStepSuite
         }
         result.Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
         result.LoadElapsed = loaded;
+        long end = System.Diagnostics.Stopwatch.GetTimestamp(), last;
+        while ((last = Interlocked.Read(ref _lastEnd)) < end && Interlocked.CompareExchange(ref _lastEnd, end, last) != last) { }
         return result;
     }
 

@@ -80,15 +80,14 @@ public sealed class SingleStepSummary
     public void Totals()
     {
         Assert.True(SingleStepData.Available, $"SingleStepTests 80286 data not found in {SingleStepData.Directory}.");
-        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = SingleStepSuite.RunAll();
-        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        var elapsed = SingleStepSuite.WallTime;
         int total = results.Sum(r => r.Total), run = results.Sum(r => r.Run), passed = results.Sum(r => r.Passed);
         var line = new StringBuilder();
         line.Append($"SingleStepTests 80286: {results.Count} files, {total} tests: run {run} (adjusted {results.Sum(r => r.Adjusted)}), passed {passed}, failed {run - passed}, skipped {total - run}");
         var skipped = results.SelectMany(r => r.Skipped).GroupBy(k => k.Key).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Sum(k => k.Value)}");
         line.Append(" [").Append(string.Join(", ", skipped)).Append(']');
-        line.Append($"; files passing {results.Count(r => r.Failed == 0)}/{results.Count}; wall {elapsed.TotalSeconds:F1} s (per-file time summed: {results.Sum(r => r.Elapsed.TotalSeconds):F1} s, of which loading {results.Sum(r => r.LoadElapsed.TotalSeconds):F1} s)");
+        line.Append($"; files passing {results.Count(r => r.Failed == 0)}/{results.Count}; wall {elapsed.TotalSeconds:F1} s, {Environment.ProcessorCount} cores (per-file time summed: {results.Sum(r => r.Elapsed.TotalSeconds):F1} s, of which loading {results.Sum(r => r.LoadElapsed.TotalSeconds):F1} s)");
         _output.WriteLine(line.ToString());
         string report = Path.Combine(AppContext.BaseDirectory, "singlestep-report.md");
         File.WriteAllText(report, Report(results, line.ToString()));
