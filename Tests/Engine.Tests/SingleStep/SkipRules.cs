@@ -69,7 +69,8 @@ public static class SkipRules
         _ => r.ToString(),
     };
 
-    private static readonly InstructionInfoFactory InfoFactory = new();
+    /// <summary>Iced's factory reuses its result buffers: one per thread (files are classified in parallel).</summary>
+    [ThreadStatic] private static InstructionInfoFactory? _infoFactory;
 
     public static TestPlan Classify(SingleStepTest t, SingleStepMetadata meta, IReadOnlySet<string> revoked)
     {
@@ -223,7 +224,7 @@ public static class SkipRules
         decoder.Decode(out var instr);
         if (instr.IsInvalid) return (false, false);
         bool ss = false, other = false;
-        foreach (var m in InfoFactory.GetInfo(instr).GetUsedMemory())
+        foreach (var m in (_infoFactory ??= new InstructionInfoFactory()).GetInfo(instr).GetUsedMemory())
         {
             uint offset = (uint)((RegValue(t, m.Base) + RegValue(t, m.Index) * (ulong)m.Scale + m.Displacement) & 0xFFFF);
             int size = m.MemorySize.GetSize();
