@@ -20,7 +20,7 @@ public sealed class SingleStepBench : ICpuMonitor
     public const uint RamSize = 2u << 20;
     /// <summary>First slice of instructions; HLT stops the run well before it for every test.</summary>
     private const long FirstBudget = 64;
-    /// <summary>Further slices only while the CPU is still on the test's instruction (a REP string instruction the engine retires per iteration): CX ≤ 65535 iterations.</summary>
+    /// <summary>Further slices only while the CPU is still on the test's instruction (a REP string instruction resumed): CX ≤ 65535 elements.</summary>
     private const long RepeatBudget = 70_000;
 
     private const int MaxFaults = 32;
@@ -111,8 +111,9 @@ public sealed class SingleStepBench : ICpuMonitor
         try
         {
             stop = cpu.Run(FirstBudget);
-            // A REP string instruction that the engine retires once per iteration is still at its own
-            // address when the slice ends; give it room for CX = 65535. Anything else stuck is a failure.
+            // A REP string instruction yields after a slice of elements and restarts at its own address
+            // (each restart retires as one instruction); while the CPU is still there, give it room up
+            // to CX = 65535 elements even if each were retired separately. Anything else stuck fails.
             for (int slices = 0; stop == StopReason.BudgetExhausted && slices < 2 && cpu.Segments[(int)SegmentRegister.CS].Base + cpu.Eip == startLinear; slices++)
                 stop = cpu.Run(RepeatBudget);
         }
