@@ -34,11 +34,19 @@ public sealed class FileResult
         (Skipped.Count == 0 ? "" : " (" + string.Join(", ", Skipped.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}")) + ")") +
         $" in {Elapsed.TotalMilliseconds:F0} ms (loading {LoadElapsed.TotalMilliseconds:F0} ms)";
 
+    /// <summary>The kinds of difference, most frequent first, at most <paramref name="max"/> of them.</summary>
+    public string SignatureList(int max)
+    {
+        var kinds = BySignature.OrderByDescending(k => k.Value.Count).ThenBy(k => k.Key, StringComparer.Ordinal).ToList();
+        string list = string.Join("; ", kinds.Take(max).Select(k => $"{k.Key} ×{k.Value.Count}"));
+        return kinds.Count > max ? list + $"; ... {kinds.Count - max} more kinds" : list;
+    }
+
     public string FailureMessage(int max = 5)
     {
         var sb = new StringBuilder();
         sb.Append(Summary).Append('\n');
-        sb.Append("Failures by what differed: ").Append(string.Join("; ", BySignature.OrderByDescending(k => k.Value.Count).Select(k => $"{k.Key} ×{k.Value.Count}"))).Append('\n');
+        sb.Append("Failures by what differed: ").Append(SignatureList(12)).Append('\n');
         sb.Append($"First {Math.Min(max, FirstFailures.Count)} failing tests:\n");
         foreach (var f in FirstFailures.Take(max)) sb.Append(f.Detail);
         return sb.ToString();

@@ -125,7 +125,7 @@ public sealed class SingleStepSummary
         sb.Append("# SingleStepTests 80286 run\n\n").Append(totals).Append("\n\n");
         sb.Append("| File | Run | Passed | Failed | Skipped | Failures by what differed |\n|---|---:|---:|---:|---:|---|\n");
         foreach (var r in results)
-            sb.Append($"| {r.File} | {r.Run} | {r.Passed} | {r.Failed} | {r.SkippedTotal} | {string.Join("; ", r.BySignature.OrderByDescending(k => k.Value.Count).Select(k => $"{k.Key} ×{k.Value.Count}"))} |\n");
+            sb.Append($"| {r.File} | {r.Run} | {r.Passed} | {r.Failed} | {r.SkippedTotal} | {r.SignatureList(8)} |\n");
         sb.Append("\n## Failing files: one example per kind of difference\n\n");
         foreach (var r in results.Where(r => r.Failed > 0))
         {
