@@ -130,7 +130,7 @@ public sealed class SingleStepSummary
         foreach (var r in results.Where(r => r.Failed > 0))
         {
             sb.Append($"### {r.File}: {r.Failed} of {r.Run} fail\n\n```\n");
-            foreach (var (sig, (count, example)) in r.BySignature.OrderByDescending(k => k.Value.Count))
+            foreach (var (sig, (count, example)) in r.BySignature.OrderByDescending(k => k.Value.Count).Take(10))
                 sb.Append($"[{sig}] ×{count}\n").Append(example.Detail);
             sb.Append("```\n\n");
         }
