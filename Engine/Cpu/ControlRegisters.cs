@@ -32,7 +32,7 @@ public sealed partial class Cpu
 
     internal ulong ReadMsr(uint msr) => msr switch
     {
-        ModelSpecificRegisters.Tsc => (ulong)InstructionsRetired + TscOffset,
+        ModelSpecificRegisters.Tsc => (ulong)VirtualTime + TscOffset,
         ModelSpecificRegisters.ApicBase => 0xFEE0_0900, // BSP, enabled, default base
         ModelSpecificRegisters.SysenterCs => Msrs.SysenterCsValue,
         ModelSpecificRegisters.SysenterEsp => Msrs.SysenterEspValue,
@@ -45,7 +45,7 @@ public sealed partial class Cpu
     {
         switch (msr)
         {
-            case ModelSpecificRegisters.Tsc: TscOffset = value - (ulong)InstructionsRetired; break;
+            case ModelSpecificRegisters.Tsc: TscOffset = value - (ulong)VirtualTime; break;
             case ModelSpecificRegisters.SysenterCs: Msrs.SysenterCsValue = value & 0xFFFF; break;
             case ModelSpecificRegisters.SysenterEsp: Msrs.SysenterEspValue = value; break;
             case ModelSpecificRegisters.SysenterEip: Msrs.SysenterEipValue = value; break;

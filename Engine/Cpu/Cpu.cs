@@ -36,6 +36,7 @@ public sealed partial class Cpu
         Memory = memory;
         Io = io;
         Memory.CodePageWritten = OnCodePageWritten;
+        Memory.TracedPageWritten = (address, size) => Monitor?.OnTracedWrite(this, address, size);
         Reset();
     }
 
@@ -60,6 +61,7 @@ public sealed partial class Cpu
         SetEFlags(0x2);
         InstructionsRetired = 0;
         Halted = false;
+        ShutDown = false;
         Msrs.Reset();
         _currentBlock = null;
         FlushCodeCache();

@@ -31,7 +31,7 @@ internal static class SystemInstructions
     {
         if (Intercepted(c, d, SensitiveKind.Rdtsc)) return;
         if ((c.Cr4 & 4) != 0 && c.ProtectedMode && c.Cpl != 0) throw CpuException.GP(0);
-        ulong tsc = (ulong)c.InstructionsRetired + c.TscOffset;
+        ulong tsc = (ulong)c.VirtualTime + c.TscOffset;
         c.R[0] = (uint)tsc; c.R[2] = (uint)(tsc >> 32);
     }
 

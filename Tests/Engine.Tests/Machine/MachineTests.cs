@@ -164,6 +164,7 @@ out 0xF4, al", 1000);
         var r = m.Run(10);
         Assert.Equal(StopReason.ExitPort, r.StopReason);
         Assert.Equal(13, r.ExitCode);
-        Assert.Equal(1u, m.Cpu.Eax & 0xFFFF); // inc ax retired before the fault
+        Assert.Equal(0xFFFFu, m.Memory.ReadUInt16(0x7000 - 6)); // pushed IP: the instruction that crossed the limit
+        Assert.Equal(0x0001u, m.Memory.ReadUInt16(0x7000 - 6) - 0xFFFEu); // ... which is the one after inc ax
     }
 }
