@@ -88,6 +88,7 @@ public sealed partial class Cpu
                 InstructionsRetired += i;
                 remaining -= i;
                 i = 0;
+                d = null;
                 if (_breakBlock || remaining <= 0) break;
             }
         }
