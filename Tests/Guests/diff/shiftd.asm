@@ -2,7 +2,7 @@
 ; memory destinations, counts 0 1 2 7 8 15 16 31 32 33 (masked to 5 bits). Destination from the small
 ; value table, source (the bits shifted in) from {0, all ones, 12345678}. 16-bit operands with a
 ; masked count above 16 are skipped: "If the count is greater than the operand size, the result
-; is undefined" (SDM Vol. 2 SHLD/SHRD). Real mode (full tables), 32-bit flat PM (small tables).
+; is undefined" (SDM Vol. 2 SHLD/SHRD). Real mode and 32-bit flat protected mode.
 ; Flags: c = 1: OF CF SF ZF PF defined; c > 1: OF undefined; AF undefined when a shift occurs;
 ; c = 0: nothing affected (SDM SHLD/SHRD "Flags Affected") -> masks from shift_forms.inc kind SHD.
 %include "rom.inc"
