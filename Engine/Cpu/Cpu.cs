@@ -28,20 +28,22 @@ public sealed partial class Cpu
     public ICpuMonitor? Monitor { get; set; }
 
     /// <summary>The instruction being executed (valid inside handlers and monitor calls).</summary>
-    public DecodedInstruction? Current { get; internal set; }
+    public DecodedInstruction? Current => _currentBlock is { } b && _currentIndex < b.Instructions.Length ? b.Instructions[_currentIndex] : null;
+    private int _currentIndex;
 
     public Cpu(PhysicalMemory memory, IoBus io)
     {
         Memory = memory;
         Io = io;
         Memory.CodePageWritten = OnCodePageWritten;
+        Memory.TracedPageWritten = (address, size) => Monitor?.OnTracedWrite(this, address, size);
         Reset();
     }
 
     public const uint Cr0PE = 1, Cr0MP = 2, Cr0EM = 4, Cr0TS = 8, Cr0ET = 0x10, Cr0NE = 0x20, Cr0WP = 0x10000, Cr0AM = 0x40000, Cr0NW = 0x20000000, Cr0CD = 0x40000000, Cr0PG = 0x80000000;
 
     /// <summary>CPUID signature in EDX after reset: family 5 (Pentium), model 2, stepping 0... see <see cref="CpuidInfo"/>.</summary>
-    public const uint ResetSignature = 0x0000_0520;
+    public const uint ResetSignature = CpuidInfo.Signature;
 
     /// <summary>Power-on reset (SDM Vol. 3A 9.1.1, table 9-1): CS F000 base FFFF0000, EIP FFF0, CR0 60000010, EFLAGS 2, EDX = signature.</summary>
     public void Reset()
@@ -59,8 +61,9 @@ public sealed partial class Cpu
         SetEFlags(0x2);
         InstructionsRetired = 0;
         Halted = false;
+        ShutDown = false;
         Msrs.Reset();
-        Current = null;
+        _currentBlock = null;
         FlushCodeCache();
     }
 

@@ -67,6 +67,20 @@ public sealed partial class Cpu
         DeliverWithEscalationSoftware(vector);
     }
 
+    /// <summary>A trap-class exception raised by an instruction (INT1/ICEBP): delivered like a hardware exception (no gate DPL check), return address after the instruction.</summary>
+    internal void RaiseTrap(ExceptionVector vector)
+    {
+        if (Monitor is { } monitor)
+        {
+            switch (monitor.OnException(this, vector, null))
+            {
+                case ExceptionDisposition.Handled: return;
+                case ExceptionDisposition.Stop: RequestStop(StopReason.MonitorStop); return;
+            }
+        }
+        DeliverWithEscalation(vector, null, software: false);
+    }
+
     private void DeliverWithEscalationSoftware(byte vector)
     {
         try

@@ -4,6 +4,9 @@ namespace VirtLab.Engine;
 public sealed partial class Cpu
 {
     private StopReason _stopRequest;
+
+    /// <summary>After a triple fault the processor is shut down (SDM Vol. 3A 6.15): it executes nothing until <see cref="Reset"/>.</summary>
+    public bool ShutDown { get; private set; }
     private readonly HashSet<uint> _breakpoints = new();
 
     /// <summary>Linear addresses at which <see cref="Run"/> stops before executing the instruction there.</summary>
@@ -24,7 +27,8 @@ public sealed partial class Cpu
         bool first = true;
         while (true)
         {
-            if (_stopRequest != StopReason.None) return _stopRequest;
+            if (_stopRequest != StopReason.None) { if (_stopRequest == StopReason.TripleFault) ShutDown = true; return _stopRequest; }
+            if (ShutDown) return StopReason.TripleFault;
             if (Halted) return StopReason.Halted;
             long remaining = end - InstructionsRetired;
             if (remaining <= 0) return StopReason.BudgetExhausted;
@@ -42,10 +46,17 @@ public sealed partial class Cpu
     public StopReason Step()
     {
         _stopRequest = StopReason.None;
+        if (ShutDown) return StopReason.TripleFault;
         if (Halted) return StopReason.Halted;
         ExecuteBlock(1);
+        if (_stopRequest == StopReason.TripleFault) ShutDown = true;
         return _stopRequest;
     }
+
+    private bool _executing;
+
+    /// <summary>Instructions retired up to (not including) the one executing now: the virtual clock RDTSC reads.</summary>
+    public long VirtualTime => _executing ? InstructionsRetired + _currentIndex : InstructionsRetired;
 
     private unsafe void ExecuteBlock(long remaining)
     {
@@ -65,12 +76,13 @@ public sealed partial class Cpu
         int n = insns.Length < remaining ? insns.Length : (int)remaining;
         int i = 0;
         DecodedInstruction d = insns[0];
+        _executing = true;
         try
         {
             for (; i < n; i++)
             {
                 d = insns[i];
-                Current = d;
+                _currentIndex = i;
                 Eip = d.NextIp;
                 d.Handler(this, d);
                 if (_breakBlock) { i++; break; }
@@ -81,9 +93,10 @@ public sealed partial class Cpu
         {
             // Faults: EIP points at the faulting instruction, which has not retired (SDM Vol. 3A 6.5).
             InstructionsRetired += i;
+            _executing = false;
             Eip = d.Ip;
             RaiseException(e.Vector, e.ErrorCode, d.Ip);
         }
-        _currentBlock = null;
+        _executing = false;
     }
 }

@@ -99,6 +99,16 @@ internal static unsafe class HandlerTable
                 table[c] = pointer;
             }
         }
+        // x87 escapes (D8-DF) and WAIT without an FPU: see Instructions/FpuAbsent.cs.
+        var escape = typeof(Instructions.FpuAbsent).GetMethod(nameof(Instructions.FpuAbsent.Escape), BindingFlags.NonPublic | BindingFlags.Static)!.MethodHandle.GetFunctionPointer();
+        for (int c = 0; c < CodeCount; c++)
+        {
+            var info = ((Code)c).ToOpCode();
+            uint firstByte = info.OpCodeLength == 2 ? info.OpCode >> 8 : info.OpCode;
+            if (table[c] == UndefinedPointer && info.Encoding == EncodingKind.Legacy && info.Table == OpCodeTableKind.Normal
+                && firstByte is >= 0xD8 and <= 0xDF && (info.Mode16 || info.Mode32))
+                table[c] = escape;
+        }
         return table;
     }
 
