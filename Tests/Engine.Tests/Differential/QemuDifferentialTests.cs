@@ -158,6 +158,13 @@ public class QemuDifferentialTests
             sb.AppendLine($"  qemu   line {i + 1}: {Show(el, i + 1 == e.Length)}");
             sb.AppendLine($"  engine line {i + 1}: {Show(al, i + 1 == a.Length)}");
             if (i > 0) sb.AppendLine($"  (previous line, equal: {Show(e[i - 1], false)})");
+            // the test drivers print a "# <test label> ..." header before each table of results
+            for (int h = i - 1; h >= 0 && h >= i - 5000; h--)
+                if (e[h].StartsWith("# ", StringComparison.Ordinal))
+                {
+                    if (h != i - 1) sb.AppendLine($"  (in the test headed at line {h + 1}: {Show(e[h], false)})");
+                    break;
+                }
             sb.Append($"  qemu output {expected.Length} chars / {e.Length} lines, engine output {actual.Length} chars / {a.Length} lines");
             return sb.ToString();
         }
