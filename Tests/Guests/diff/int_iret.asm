@@ -147,6 +147,38 @@ h_rm_nest:                     ; calls INT 40h from inside
   PFLAGS F_INT
   popfd
   NL
+  PRINTLN "real-mode LIDT: IVT moved to 8000h (limit 3FF), int 40h through it:"
+  mov word [0x8000 + 0x40*4], h_rm
+  mov word [0x8000 + 0x40*4 + 2], 0xF000
+  mov word [0x40*4], 0               ; the old table's entry would now be wrong
+  o32 lidt [cs:%%idtr8000]
+  int 0x40
+  o32 lidt [cs:rom_idtr16]
+  mov word [0x40*4], h_rm
+  jmp %%past_idtr
+%%idtr8000:
+  dw 0x3FF
+  dd 0x8000
+%%past_idtr:
+  PRINT "iret restoring NT and IOPL in real mode (frame FLAGS 7002, then 0002): "
+  push word 0x7002
+  push word 0xF000
+  push word %%nt1
+  iret
+%%nt1:
+  pushf
+  pop ax
+  PHEX16 ax
+  SP_
+  push word 0x0002
+  push word 0xF000
+  push word %%nt2
+  iret
+%%nt2:
+  pushf
+  pop ax
+  PHEX16 ax
+  NL
   PRINT "iret through a hand-made 16-bit frame to EF00:xxxx+1000, then retf back: "
   push word 0x0046
   push word 0xEF00

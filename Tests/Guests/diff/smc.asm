@@ -7,6 +7,9 @@
 ;  3. a loop in RAM that rewrites the imm8 of its own ADD each iteration, then jumps back
 ;  4. code that patches an instruction further down its own block and jumps to it
 ;  5. patch a 16-bit/32-bit relative JMP displacement to choose another target
+;  6. patch the immediate of "mov eax,imm32; retf" through every kind of memory write: MOV, REP
+;     STOSB, REP MOVSB, XCHG, ADD, BTC, SHL, XADD, CMPXCHG, CMPXCHG8B, SETcc, PUSH (stack pointed
+;     into the code), POP m32, CALL (return address pushed into the code), calling after each
 %include "rom.inc"
 %include "testlib.inc"
 
@@ -98,6 +101,18 @@
   %endif
 %endmacro
 
+; P6 "label", instructions...: run the write(s), call the RAM code, print EAX
+%macro P6 1-*
+  PRINT %1, "="
+  %rep %0 - 1
+    %2
+    %rotate 1
+  %endrep
+  CALLRAM
+  PHEX32 eax
+  SP_
+%endmacro
+
 %macro TESTS 1 ; %1 = 16 / 32
   PRINT "1. mov eax,imm32; patch imm: "
   COPY t1_%1, t1_len_%1
@@ -174,6 +189,27 @@
   %endif
   CALLRAM
   PHEX32 edx
+  NL
+  PRINT "6. writes through: "
+  COPY t1_%1, t1_len_%1
+  %xdefine IMM (RAMCODE + t1_imm_off_%1)
+  mov dword [DATA0], 0x0BADF00D
+  P6 "mov", {mov dword [IMM], 0x01010101}
+  P6 "stos", {mov edi, IMM}, {mov eax, 0x02020202}, {mov ecx, 4}, {cld}, {a32 rep stosb}
+  P6 "movs", {mov esi, DATA0}, {mov edi, IMM}, {mov ecx, 4}, {cld}, {a32 rep movsb}
+  P6 "xchg", {mov ebx, 0x03030303}, {xchg [IMM], ebx}
+  P6 "add", {add dword [IMM], 0x01000000}
+  P6 "btc", {btc dword [IMM], 31}
+  P6 "shl", {shl dword [IMM], 4}
+  P6 "xadd", {mov ebx, 0x10}, {xadd [IMM], ebx}
+  P6 "cmpxchg", {mov eax, [IMM]}, {mov ebx, 0x04040404}, {cmpxchg [IMM], ebx}
+  NL
+  PRINT "   "
+  P6 "cmpxchg8b", {mov eax, [IMM]}, {mov edx, [IMM+4]}, {mov ebx, 0x05050505}, {mov ecx, edx}, {cmpxchg8b [IMM]}
+  P6 "setc", {stc}, {setc byte [IMM+3]}
+  P6 "push", {mov [DATA1], esp}, {mov esp, IMM + 4}, {push dword 0x06060606}, {mov esp, [DATA1]}
+  P6 "pop", {push dword 0x07070707}, {pop dword [IMM]}
+  P6 "rep-stosd-big", {mov edi, IMM - 8}, {mov eax, 0x08080808}, {mov ecx, 3}, {cld}, {a32 rep stosd}, {mov byte [IMM+4], 0xCB}
   NL
 %endmacro
 

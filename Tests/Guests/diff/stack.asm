@@ -382,6 +382,34 @@
   mov ebp, 0x2F40
   o16 enter 2, 3
   STK_END ebp
+  STK_BEGIN "enter 0,33 (o32): nesting level is taken modulo 32 -> 1"
+  mov ebp, 0x2F40
+  o32 enter 0, 33
+  STK_END ebp
+  %if __?BITS?__ == 16
+    PRINT "real mode, 16-bit stack wrap: SP=0 push word 1234; ESP=10000 push word 5678 (ESP upper half kept): "
+    mov [SAVESP], esp
+    mov esp, 0
+    push word 0x1234
+    mov [NEWSP], esp
+    mov esp, [SAVESP]
+    PHEX32 [NEWSP]
+    SP_
+    PHEX16 [0xFFFE]
+    SP_
+    mov esp, 0x10000
+    push word 0x5678
+    mov [NEWSP], esp
+    pop ax
+    mov [DATA0], esp
+    mov esp, [SAVESP]
+    PHEX32 [NEWSP]
+    SP_
+    PHEX16 [0xFFFE]
+    PRINT " after pop: "
+    PHEX32 [DATA0]
+    NL
+  %endif
   STK_BEGIN "nested: enter 4,0; enter 4,1; enter 0,2; leave x3 (o32)"
   mov ebp, 0x2FF0
   o32 enter 4, 0

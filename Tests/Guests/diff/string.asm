@@ -205,6 +205,45 @@
   std
   lodsd
   ST_END
+  ST_BEGIN "overlap: rep movsb cx=12 with DI = SI+1 (element by element: byte 0 propagates)"
+  mov esi, DST
+  mov edi, DST + 1
+  mov byte [DST], 0x31
+  SETC 12
+  rep movsb
+  ST_END
+  ST_BEGIN "overlap: rep movsw cx=6 with DI = SI+1 (word steps, byte overlap)"
+  mov esi, DST
+  mov edi, DST + 1
+  mov dword [DST], 0x34333231
+  SETC 6
+  rep movsw
+  ST_END
+  ST_BEGIN "overlap: rep movsd cx=5 with DI = SI+2"
+  mov esi, DST
+  mov edi, DST + 2
+  mov dword [DST], 0x34333231
+  SETC 5
+  rep movsd
+  ST_END
+  ST_BEGIN "overlap: std; rep movsb cx=10 with DI = SI-1 from DST+12 down"
+  mov dword [DST+8], 0x34333231
+  mov dword [DST+12], 0x38373635
+  mov esi, DST + 12
+  mov edi, DST + 11
+  SETC 10
+  std
+  rep movsb
+  ST_END
+  ST_BEGIN "overlap: std; rep movsw cx=4 with DI = SI+1 (backwards, overlapping upwards)"
+  mov dword [DST+8], 0x34333231
+  mov dword [DST+12], 0x38373635
+  mov esi, DST + 12
+  mov edi, DST + 13
+  SETC 4
+  std
+  rep movsw
+  ST_END
   ST_BEGIN "repe cmpsb cx=10, DST = SRC except DST[5]"
   SETC 10
   rep movsb
