@@ -49,6 +49,19 @@ public class QemuDifferentialTests
         ("undefined-flags-and-results",
          "Flags and results the SDM calls undefined differ between QEMU and silicon.",
          "Masked via PFLAGS mask / not printed."),
+        // Found while writing this corpus (qemu-system-i386 7.2, TCG): CMPXCHG8B right after an
+        // instruction whose flags QEMU keeps lazily (SUB, CMP, CMPXCHG ...) stores garbage in EFLAGS -
+        // the operand of the earlier instruction read as if it were EFLAGS, so even TF/IF/IOPL get set
+        // (`sub eax,ecx; cmpxchg8b [m]; pushfd` -> 1BD7 and a #DB trap). SDM Vol. 2 CMPXCHG8B: only ZF
+        // is written, CF PF AF SF OF are unaffected.
+        ("qemu-cmpxchg8b-stale-flags",
+         "CMPXCHG8B computes EFLAGS from stale lazy condition codes after SUB/CMP/CMPXCHG.",
+         "xadd_cmpxchg.asm makes the flags concrete (PUSHFD/POPFD) before CMPXCHG8B; the other CMPXCHG8B uses follow POPFD or MOVs after a flag-materialising instruction."),
+        // QEMU 7.2 does not raise #UD for LOCK on MOV or LEA (SDM Vol. 2 LOCK: "#UD If the LOCK prefix is
+        // used with an instruction not listed"); it does for CMP, NOP, register destinations.
+        ("qemu-lock-mov-lea",
+         "LOCK MOV m,r and LOCK LEA execute normally instead of raising #UD.",
+         "exceptions.asm tests #UD from LOCK only with CMP, NOP, INC r and ADD r,r."),
         // QEMU boots with EDX = its CPUID signature and its own CPUID values; VirtLab has its own.
         ("cpu-identity",
          "CPUID results, reset EDX signature, RDTSC values differ.",

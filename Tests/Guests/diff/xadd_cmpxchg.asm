@@ -1,5 +1,8 @@
 ; xadd_cmpxchg: XADD (0F C0/C1) and CMPXCHG (0F B0/B1) 8/16/32-bit with register and memory
-; destinations, CMPXCHG8B (0F C7 /1) equal and not-equal cases. Real mode and 32-bit flat PM.
+; destinations, CMPXCHG8B (0F C7 /1) equal and not-equal cases, and the LOCK prefix on every
+; lockable read-modify-write form (ADD ADC SUB SBB AND OR XOR with reg and imm, INC DEC NOT NEG,
+; BTS BTR BTC, XADD, CMPXCHG, CMPXCHG8B, XCHG) - same results as without LOCK.
+; Real mode and 32-bit flat PM.
 ; Flags: XADD as ADD, CMPXCHG as CMP of the accumulator with the destination -> all six defined
 ; (SDM Vol. 2 XADD, CMPXCHG) -> 0x8D5. CMPXCHG8B: "The ZF flag is set if the destination operand
 ; and EDX:EAX are equal; otherwise it is cleared. The CF, PF, AF, SF, and OF flags are
@@ -101,6 +104,46 @@
     mov ecx, 0x80000000
     cmpxchg8b [DATA0]
   ENDT one
+  TEST "lock add/adc/sub/sbb/and/or/xor [m0],reg and ,imm (M0..M3 = four chains)", 32, 32, 0x002, F_ARITH, O_M0|O_M1|O_M2|O_M3
+    mov [DATA2], eax
+    mov [DATA3], eax
+    lock add [DATA0], ebx
+    lock adc word [DATA0], 0x1234
+    lock sub byte [DATA0+3], 0x11
+    lock sbb [DATA1], eax
+    lock and dword [DATA1], 0xF0F0F0F0
+    lock or [DATA2], bx
+    lock xor dword [DATA3], strict byte -1
+  ENDT small32, small32
+  TEST "lock inc/dec/not/neg [m] (8/16/32)", 32, 32, 0x8D7, F_ARITH, O_M0|O_M1|O_M2|O_M3
+    mov [DATA2], eax
+    mov [DATA3], eax
+    lock inc dword [DATA0]
+    lock dec word [DATA1]
+    lock not byte [DATA2+1]
+    lock neg dword [DATA3]
+  ENDT small32, small32
+  TEST "lock bts/btr/btc [m],reg/imm", 32, 32, 0x002, 0x041, O_M0|O_M1
+    mov ecx, 35
+    lock bts [DATA0], ecx
+    lock btr dword [DATA0], 0
+    lock btc word [DATA1], 15
+  ENDT small32, small32
+  TEST "lock xadd [m1],eax; lock cmpxchg [m0],ecx (EAX = old M1); lock cmpxchg8b [m0]; xchg [m1],edx", 32, 32, 0x002, F_ARITH, O_EAX|O_EBX|O_ECX|O_EDX|O_M0|O_M1
+    mov ecx, 0x13579BDF
+    mov edx, 0x2468ACE0
+    lock xadd [DATA1], eax
+    lock cmpxchg [DATA0], ecx
+    mov edx, [DATA1]
+    mov eax, [DATA0]
+    mov ebx, 0x11111111
+    mov ecx, 0x22222222
+    pushfd                     ; QEMU 7.2 computes CMPXCHG8B's EFLAGS from stale lazy flags when a
+    popfd                      ; SUB/CMP/CMPXCHG precedes it (KnownQemuDifferences "qemu-cmpxchg8b-
+    lock cmpxchg8b [DATA0]     ; stale-flags"); POPFD makes the flags concrete first
+    mov edx, 0x33333333
+    xchg [DATA1], edx
+  ENDT small32, small32
 %endmacro
 
 ROM_START
