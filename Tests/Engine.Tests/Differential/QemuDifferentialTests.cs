@@ -179,6 +179,14 @@ public class QemuDifferentialTests
                     break;
                 }
             sb.Append($"  qemu output {expected.Length} chars / {e.Length} lines, engine output {actual.Length} chars / {a.Length} lines");
+            if (a.Length > i + 1)
+            {
+                // the engine went on after the difference: its last lines often say why (e.g. the
+                // "!! unexpected exception" report of rom.inc)
+                sb.AppendLine();
+                sb.Append("  engine's last lines:");
+                foreach (var l in a.Skip(Math.Max(i + 1, a.Length - 3))) sb.Append("\n    " + Show(l, false));
+            }
             return sb.ToString();
         }
         return "outputs are equal";

@@ -231,19 +231,6 @@ CODE32
 %define SEL1 0x0030
 pm_tests:
   SYSREGS
-  PRINT "SLDT/STR (reset values): "
-  mov eax, 0xFFFFFFFF
-  sldt ax
-  PHEX32 eax
-  mov ebx, 0xFFFFFFFF
-  str bx
-  SP_
-  PHEX32 ebx
-  mov word [DATA0], 0x7777
-  sldt [DATA0]
-  SP_
-  PHEX16 [DATA0]
-  NL
   LDSETC
   PRINTLN "LAR (ZF, EAX) LSL (ZF, EBX) VERR (ZF) VERW (ZF):"
   LARLINE 0x0000
@@ -291,6 +278,19 @@ pm_tests:
   mov cx, 0x0002
   arpl [DATA0], cx
   PFLAGS 0x40
+  PHEX16 [DATA0]
+  NL
+  PRINT "SLDT/STR (reset values): "
+  mov eax, 0xFFFFFFFF
+  sldt ax
+  PHEX32 eax
+  mov ebx, 0xFFFFFFFF
+  str bx
+  SP_
+  PHEX32 ebx
+  mov word [DATA0], 0x7777
+  sldt [DATA0]
+  SP_
   PHEX16 [DATA0]
   NL
   ret
