@@ -123,6 +123,15 @@ public class QemuDifferentialTests
                 return;
             }
 
+            // VIRTLAB_DIFF_DUMP=<folder>: keep both consoles (<guest>.qemu.txt, <guest>.engine.txt) for a closer look
+            var dump = Environment.GetEnvironmentVariable("VIRTLAB_DIFF_DUMP");
+            if (!string.IsNullOrEmpty(dump))
+            {
+                Directory.CreateDirectory(dump);
+                File.WriteAllText(Path.Combine(dump, guest + ".qemu.txt"), qemu.Console, Encoding.Latin1);
+                File.WriteAllText(Path.Combine(dump, guest + ".engine.txt"), r.ConsoleText, Encoding.Latin1);
+            }
+
             string state = $"engine stop={r.StopReason} exit={(r.ExitCode is { } c ? "0x" + c.ToString("X") : "none")} " +
                            $"at {r.FinalCs:X4}:{r.FinalEip:X8} after {r.InstructionsRetired} instructions; " +
                            $"QEMU exit=0x{qemu.GuestExitCode:X}" + (earlyStop is null ? "" : $"; run stopped early: {earlyStop}");

@@ -189,6 +189,14 @@
   NL
 %endmacro
 
+; G instruction: run it; if it raises #UD (an emulator without it), print "#UD " and go on
+%define RESUME 0x6E0
+%macro G 1+
+  mov dword [RESUME], %%after
+  %1
+%%after:
+%endmacro
+
 %macro LARLINE 1
   PRINT "sel ", %str(%1), ": "
   mov eax, 0xEEEEEEEE
@@ -196,14 +204,14 @@
   mov cx, %1
   push dword 0
   popfd
-  lar eax, cx
+  G lar eax, cx
   PFLAGS 0x40
-  lsl ebx, cx
+  G lsl ebx, cx
   PFLAGS 0x40
   PREG eax, ebx
-  verr cx
+  G verr cx
   PFLAGS 0x40
-  verw cx
+  G verw cx
   PFLAGS 0x40
   NL
 %endmacro
@@ -229,7 +237,28 @@ ROM_START
 
 CODE32
 %define SEL1 0x0030
+%define IDTRAM 0x0800
+ud_handler:
+  PRINT "#UD "
+  push eax
+  mov eax, [RESUME]
+  mov [esp+4], eax
+  pop eax
+  iretd
+pm_idtr:
+  dw 32*8 - 1
+  dd IDTRAM
 pm_tests:
+  mov esi, rom_idt32
+  mov edi, IDTRAM
+  mov ecx, 32*8/4
+  cld
+  rep movsd
+  mov eax, ud_handler
+  mov [IDTRAM + 6*8], ax
+  shr eax, 16
+  mov [IDTRAM + 6*8 + 6], ax
+  lidt [pm_idtr]
   SYSREGS
   LDSETC
   PRINTLN "LAR (ZF, EAX) LSL (ZF, EBX) VERR (ZF) VERW (ZF):"
@@ -254,45 +283,47 @@ pm_tests:
   LARLINE 0x0800
   PRINT "LAR/LSL with a memory operand: "
   mov word [DATA0], 0x28
-  lar edx, [DATA0]
+  mov edx, 0
+  G lar edx, [DATA0]
   PHEX32 edx
-  lsl edx, [DATA0]
+  G lsl edx, [DATA0]
   SP_
   PHEX32 edx
-  lar dx, [DATA0]
+  G lar dx, [DATA0]
   SP_
   PHEX32 edx
   NL
   PRINT "ARPL: "
   mov ax, 0x0008
   mov bx, 0x0013
-  arpl ax, bx
+  G arpl ax, bx
   PFLAGS 0x40
   PREG ax
   mov ax, 0x000B
   mov bx, 0x0011
-  arpl ax, bx
+  G arpl ax, bx
   PFLAGS 0x40
   PREG ax
   mov word [DATA0], 0x0010
   mov cx, 0x0002
-  arpl [DATA0], cx
+  G arpl [DATA0], cx
   PFLAGS 0x40
   PHEX16 [DATA0]
   NL
   PRINT "SLDT/STR (reset values): "
   mov eax, 0xFFFFFFFF
-  sldt ax
+  G sldt ax
   PHEX32 eax
   mov ebx, 0xFFFFFFFF
-  str bx
+  G str bx
   SP_
   PHEX32 ebx
   mov word [DATA0], 0x7777
-  sldt [DATA0]
+  G sldt [DATA0]
   SP_
   PHEX16 [DATA0]
   NL
+  lidt [rom_idtr32]
   ret
 
 ROM_END
