@@ -8,7 +8,10 @@
 ;    LDT, TSS, call gate and interrupt gate descriptors, out-of-limit and TI=1 selectors, RPL 3
 ;    (TI=1 goes through the LDTR cache left by reset: base 0, limit FFFF, present - SDM Vol. 3A
 ;    Table 9-1 - so the descriptor read is IVT contents, which the guest set up deterministically);
-;    ARPL (register and memory destinations).
+;    ARPL (register and memory destinations); SLDT/STR at reset; LLDT with a RAM LDT (LAR/LSL/
+;    VERR/VERW and a segment load through it), LLDT 0, LTR and STR.
+; Every PM system instruction is run through G: should it raise #UD (an emulator without it),
+; the guest prints "#UD" and goes on with the next one.
 ; Flags: LAR LSL VERR VERW ARPL write ZF only (SDM Vol. 2) -> printed with mask 0x040.
 %include "rom.inc"
 %include "testlib.inc"
@@ -322,6 +325,46 @@ pm_tests:
   G sldt [DATA0]
   SP_
   PHEX16 [DATA0]
+  NL
+  PRINTLN "LLDT 48 (LDT at 3100: 0 = data base 5000, 1 = code, 2 = not present):"
+  mov dword [0x3100], 0x0000FFFF      ; 04: data, base 5000, limit FFFF
+  mov dword [0x3104], 0x00409300 | 0x00
+  mov word [0x3102], 0x5000
+  mov dword [0x3108], 0x0000FFFF      ; 0C: code 32-bit, base 0
+  mov dword [0x310C], 0x00CF9B00
+  mov dword [0x3110], 0x0000FFFF      ; 14: data, not present
+  mov dword [0x3114], 0x00401300
+  mov byte [0x5010], 0x5A
+  mov ax, 0x48
+  G lldt ax
+  mov eax, 0
+  G sldt ax
+  PRINT "SLDT after LLDT: "
+  PHEX16 ax
+  NL
+  LARLINE 0x0004
+  LARLINE 0x000C
+  LARLINE 0x0014
+  LARLINE 0x001C
+  PRINT "ES = LDT selector 04 (base 5000): [es:10]="
+  mov al, 0
+  mov dx, 0x04
+  G mov es, dx
+  mov al, [es:0x10]
+  PHEX8 al
+  mov dx, 0x10
+  mov es, dx
+  NL
+  mov ax, 0
+  G lldt ax
+  PRINTLN "after LLDT 0:"
+  LARLINE 0x0004
+  PRINT "LTR 40 (TSS; the busy bit write goes to the ROM GDT and is lost), STR: "
+  mov ax, 0x40
+  G ltr ax
+  mov eax, 0
+  G str ax
+  PHEX16 ax
   NL
   lidt [rom_idtr32]
   ret
