@@ -62,6 +62,12 @@ public class QemuDifferentialTests
         ("qemu-lock-mov-lea",
          "LOCK MOV m,r and LOCK LEA execute normally instead of raising #UD.",
          "exceptions.asm tests #UD from LOCK only with CMP, NOP, INC r and ADD r,r."),
+        // Not a CPU matter but a device one: QEMU's isa-debugcon (port E9) handles byte accesses only -
+        // a word/dword OUT prints nothing and a word/dword IN returns 0, while VirtLab's DebugConsole
+        // prints the low byte and returns E9. conventions.md defines E9 as a byte port.
+        ("debugcon-byte-only",
+         "Word/dword OUT to port E9 is dropped and word/dword IN returns 0 in QEMU.",
+         "All guests (report.inc, portio.asm) use byte I/O on E9 only."),
         // QEMU boots with EDX = its CPUID signature and its own CPUID values; VirtLab has its own.
         ("cpu-identity",
          "CPUID results, reset EDX signature, RDTSC values differ.",
