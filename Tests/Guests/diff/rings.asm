@@ -58,6 +58,13 @@ h40:                            ; from ring 3: EIP CS EFLAGS ESP SS
   NL
   pop ebp
   iretd
+hud:                            ; #UD: an instruction the emulator lacks; resume after it
+  PRINT "#UD "
+  push eax
+  mov eax, [RESUME]
+  mov [esp+4], eax
+  pop eax
+  iretd
 h41:                            ; leave ring 3 for good
   mov esp, [SAVE0]
   jmp ring0_done
@@ -148,6 +155,7 @@ pm_tests:
   mov edi, IDTRAM
   mov ecx, 32*8/4
   rep movsd
+  IGATE 6, hud, 0
   IGATE 13, hgp, 0
   IGATE 0x40, h40, 3
   IGATE 0x41, h41, 3
