@@ -22,6 +22,7 @@
   mov dword [RESUME], %%after
   %1
 %%after:
+  mov dword [RESUME], 0
 %endmacro
 
 CODE32
@@ -58,7 +59,21 @@ h40:                            ; from ring 3: EIP CS EFLAGS ESP SS
   NL
   pop ebp
   iretd
+unexpected_fault:               ; a fault outside G: report and stop
+  PRINT 10, "!! unexpected #GP/#UD, frame: "
+  PHEX32 [ebp+4]
+  SP_
+  PHEX32 [ebp+8]
+  SP_
+  PHEX32 [ebp+12]
+  NL
+  EXIT EXIT_UNEXPECTED
 hud:                            ; #UD: an instruction the emulator lacks; resume after it
+  push ebp
+  mov ebp, esp
+  cmp dword [ss:RESUME], 0
+  je unexpected_fault
+  pop ebp
   PRINT "#UD "
   push eax
   mov eax, [RESUME]
@@ -71,6 +86,8 @@ h41:                            ; leave ring 3 for good
 hgp:                            ; #GP: err EIP CS EFLAGS [ESP SS]
   push ebp
   mov ebp, esp
+  cmp dword [ss:RESUME], 0
+  je unexpected_fault
   PRINT " -> #GP err="
   PHEX32 [ebp+4]
   PRINT " from "
