@@ -3,7 +3,9 @@
 ; and OF=1 (vector 4), BOUND with in-range indices (16- and 32-bit, no #BR), IRET/IRETD, a
 ; handler that edits the saved FLAGS (CF) before returning, a handler in another code segment
 ; value (real mode: EF00), nested INT, an IRETD through a hand-made 32-bit frame in real mode;
-; in PM an interrupt gate and a trap gate (type E / F) with IRETD.
+; in PM an interrupt gate and a trap gate (type E / F) with IRETD, a 16-bit interrupt gate
+; (type 6: 16-bit frame, IRETW), and - with the PIC masked so that nothing can arrive - IF=1 to
+; show that an interrupt gate clears IF and a trap gate does not.
 ; Handlers print the frame they see: return (E)IP, CS, (E)FLAGS (masked 0x0FD5: no IF/TF ever set
 ; - an enabled interrupt could arrive from the unprogrammed PIC) and the FLAGS inside the
 ; handler; the caller prints the flags after the return.
@@ -214,7 +216,7 @@ h_pm:
   PHEX16 [ebp+12]
   PRINT " EFL="
   mov eax, [ebp+16]
-  and eax, F_INT
+  and eax, F_INT | 0x200
   PHEX32 eax
   PRINT " inside F="
   mov eax, [ebp+4]
@@ -254,6 +256,7 @@ pm_tests:
   GATE 0x41, h_pm_setcf, 0x8E
   GATE 0x42, h_pm, 0x8F
   lidt [pm_idtr]
+  cld
   PRINTLN "int 40h (interrupt gate) with flags 08D7:"
   push dword 0x8D7
   popfd
@@ -309,8 +312,60 @@ pm_after:
   PFLAGS F_INT
   popfd
   NL
+  ; 16-bit interrupt gate (type 6): 16-bit frame, handler in RAM below 64 KiB ends with IRETW
+  mov esi, h16_tmpl
+  mov edi, 0x3000
+  mov ecx, h16_end - h16_tmpl
+  rep movsb
+  mov word [IDTRAM + 0x43*8], 0x3000
+  mov word [IDTRAM + 0x43*8 + 2], 0x08
+  mov word [IDTRAM + 0x43*8 + 4], 0x8600
+  mov word [IDTRAM + 0x43*8 + 6], 0
+  mov byte [0x3100], 0xCD         ; caller in RAM below 64 KiB (a 16-bit frame holds IP only):
+  mov byte [0x3101], 0x43         ; int 43h; ret
+  mov byte [0x3102], 0xC3
+  PRINT "int 43h (called from 3100h) through a 16-bit interrupt gate: ESP before/after "
+  PHEX32 esp
+  mov eax, 0x3100
+  call eax
+  SP_
+  PHEX32 esp
+  PRINT " frame words IP CS FLAGS: "
+  PHEX16 [DATA1]
+  SP_
+  PHEX16 [DATA1+2]
+  SP_
+  mov ax, [DATA1+4]
+  and ax, F_INT
+  PHEX16 ax
+  PRINT " ESP inside: "
+  PHEX32 [DATA3]
+  NL
+  ; IF=1 with the PIC masked (no interrupt can arrive): interrupt gate clears IF, trap gate keeps it
+  mov al, 0xFF
+  out 0x21, al
+  out 0xA1, al
+  PRINTLN "PIC masked, STI; int 40h (interrupt gate: IF cleared inside), int 42h (trap gate: IF kept):"
+  sti
+  int 0x40
+  int 0x42
+  PRINT "  after: "
+  PFLAGS F_INT | 0x200
+  cli
+  PFLAGS F_INT | 0x200
+  NL
   lidt [rom_idtr32]
   ret
+h16_tmpl:                        ; copied to 3000h; runs in the 32-bit code segment
+  mov [DATA3], esp
+  push eax
+  mov eax, [esp+4]
+  mov [DATA1], eax
+  mov ax, [esp+8]
+  mov [DATA1+4], ax
+  pop eax
+  o16 iret
+h16_end:
 pm_idtr:
   dw 0x50*8 - 1
   dd IDTRAM
