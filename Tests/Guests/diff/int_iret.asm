@@ -324,12 +324,12 @@ pm_after:
   mov byte [0x3100], 0xCD         ; caller in RAM below 64 KiB (a 16-bit frame holds IP only):
   mov byte [0x3101], 0x43         ; int 43h; ret
   mov byte [0x3102], 0xC3
-  PRINT "int 43h (called from 3100h) through a 16-bit interrupt gate: ESP before/after "
-  PHEX32 esp
+  PRINT "int 43h (called from 3100h) through a 16-bit interrupt gate: before "
+  PREG esp
   mov eax, 0x3100
   call eax
-  SP_
-  PHEX32 esp
+  PRINT "after "
+  PREG esp
   PRINT " frame words IP CS FLAGS: "
   PHEX16 [DATA1]
   SP_
