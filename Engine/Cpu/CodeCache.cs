@@ -127,6 +127,14 @@ public sealed partial class Cpu
             d.NextIp = ip;
             return d;
         }
+        if (instr.Code == Code.INVALID && instr.Length >= 15)
+        {
+            // SDM Vol. 3A 6.15 (#GP): an instruction longer than 15 bytes is #GP(0), not #UD. Iced stops
+            // decoding at 15 bytes, so a 15-byte invalid decode is taken as too long.
+            d.Handler = &InstructionTooLong;
+            d.EndsBlock = true;
+            return d;
+        }
         d.Handler = HandlerTable.Get(instr.Code);
         d.OperandSize = (byte)HandlerTable.OperandSizeOf(instr.Code);
         bool immSeen = false;
@@ -223,4 +231,5 @@ public sealed partial class Cpu
     }
 
     private static void FetchBeyondLimit(Cpu cpu, DecodedInstruction d) => throw CpuException.GP(0);
+    private static void InstructionTooLong(Cpu cpu, DecodedInstruction d) => throw CpuException.GP(0);
 }

@@ -98,8 +98,17 @@ public sealed partial class Cpu
     private void DeliverInterrupt(byte vector, uint? errorCode, bool software)
     {
         Halted = false;
-        if (!ProtectedMode) DeliverReal(vector);
-        else DeliverProtected(vector, errorCode, software);
+        uint savedEsp = R[4];
+        try
+        {
+            if (!ProtectedMode) DeliverReal(vector);
+            else DeliverProtected(vector, errorCode, software);
+        }
+        catch (CpuException)
+        {
+            R[4] = savedEsp; // a push that faults part-way leaves the stack pointer as it was
+            throw;
+        }
         _breakBlock = true;
     }
 

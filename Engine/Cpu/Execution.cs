@@ -58,44 +58,47 @@ public sealed partial class Cpu
     /// <summary>Instructions retired up to (not including) the one executing now: the virtual clock RDTSC reads.</summary>
     public long VirtualTime => _executing ? InstructionsRetired + _currentIndex : InstructionsRetired;
 
+    /// <summary>
+    /// Runs whole blocks back to back until <paramref name="remaining"/> instructions have retired or
+    /// something (a stop request, a write to the running block's page, a mode change) sets
+    /// <see cref="_breakBlock"/>; the caller then re-checks its stop conditions.
+    /// </summary>
     private unsafe void ExecuteBlock(long remaining)
     {
-        CodeBlock block;
-        try
-        {
-            block = GetBlock();
-        }
-        catch (CpuException e)
-        {
-            RaiseException(e.Vector, e.ErrorCode, Eip);
-            return;
-        }
-        _currentBlock = block;
         _breakBlock = false;
-        var insns = block.Instructions;
-        int n = insns.Length < remaining ? insns.Length : (int)remaining;
-        int i = 0;
-        DecodedInstruction d = insns[0];
         _executing = true;
+        int i = 0;
+        DecodedInstruction? d = null;
         try
         {
-            for (; i < n; i++)
+            while (true)
             {
-                d = insns[i];
-                _currentIndex = i;
-                Eip = d.NextIp;
-                d.Handler(this, d);
-                if (_breakBlock) { i++; break; }
+                var block = GetBlock();
+                _currentBlock = block;
+                var insns = block.Instructions;
+                int n = insns.Length < remaining ? insns.Length : (int)remaining;
+                for (i = 0; i < n; i++)
+                {
+                    d = insns[i];
+                    _currentIndex = i;
+                    Eip = d.NextIp;
+                    d.Handler(this, d);
+                    if (_breakBlock) { i++; break; }
+                }
+                InstructionsRetired += i;
+                remaining -= i;
+                i = 0;
+                d = null;
+                if (_breakBlock || remaining <= 0) break;
             }
-            InstructionsRetired += i;
         }
         catch (CpuException e)
         {
             // Faults: EIP points at the faulting instruction, which has not retired (SDM Vol. 3A 6.5).
             InstructionsRetired += i;
             _executing = false;
-            Eip = d.Ip;
-            RaiseException(e.Vector, e.ErrorCode, d.Ip);
+            if (d != null) Eip = d.Ip;
+            RaiseException(e.Vector, e.ErrorCode, Eip);
         }
         _executing = false;
     }

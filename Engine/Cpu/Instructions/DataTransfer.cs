@@ -96,6 +96,7 @@ internal static class DataTransfer
     private static void LoadFarPointer(Cpu c, DecodedInstruction d, SegmentRegister s, int size)
     {
         uint off = c.EffectiveAddress(d);
+        c.CheckAccess(d.Segment, off, size + 2); // the whole pointer inside the segment, as for far JMP/CALL
         uint offset = c.ReadMem(d.Segment, off, size);
         ushort selector = c.ReadMem16(d.Segment, (off + (uint)size) & d.AddressMask);
         c.LoadSegment(s, selector);

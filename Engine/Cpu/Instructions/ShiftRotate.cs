@@ -19,7 +19,9 @@ namespace VirtLab.Engine.Instructions;
 /// <item>SHL 8/16-bit with count &gt; width: result 0, CF = 0, OF = 0 (Bochs; a 386 shifts count times, giving the same).</item>
 /// <item>ROL/RCL with count &gt; 1: OF = CF XOR MSB(result); ROR/RCR: OF = XOR of the two most significant result bits (Bochs).</item>
 /// <item>ROL/ROR 8/16-bit with a masked count that is a non-zero multiple of the width (8, 16, 24): value unchanged, CF and OF set from it as above (Bochs, real hardware).</item>
-/// <item>RCL/RCR 8/16-bit rotate modulo 9/17 after the 5-bit mask; a count that is a multiple of 9/17 changes nothing, not even flags (Bochs).</item>
+/// <item>RCL/RCR 8/16-bit rotate modulo 9/17 after the 5-bit mask; a non-zero count that is a multiple of 9/17 leaves the value and CF
+/// unchanged and sets OF from them by the formula above (as 80286 silicon does and as Bochs does for ROL/ROR by 8/16/24; Bochs itself
+/// leaves OF unchanged there).</item>
 /// <item>SHLD/SHRD: AF = 0; OF for count &gt; 1 by the count-1 formula (Bochs).</item>
 /// <item>SHLD/SHRD 16-bit with count &gt; 16 (SDM: result and flags undefined): the P6 behaviour Bochs implements — the operand is
 /// treated as the 48-bit dest:src:dest and shifted, CF = last bit shifted out. (The Pentium behaves as dest:src:src; Bochs and
@@ -101,8 +103,10 @@ internal static class ShiftRotate
             case Op.Rcl:
             case Op.Rcr:
             {
+                if (count == 0) break;
+                // 8/16-bit: modulo 9/17. A non-zero count that is a multiple of 9/17 leaves value and CF as
+                // they are but still sets OF from them (what the 286 silicon in the test vectors does; Bochs leaves OF alone).
                 int r = bits == 32 ? count : count % (bits + 1);
-                if (r == 0) break;
                 int width = bits + 1;
                 ulong wmask = (1UL << width) - 1;
                 ulong v = ((c.GetCF() ? 1UL : 0UL) << bits) | a;

@@ -5,8 +5,9 @@ namespace VirtLab.Engine.Instructions;
 /// <summary>
 /// PUSH POP (all forms, segment registers included) PUSHA/PUSHAD POPA/POPAD PUSHF/PUSHFD POPF/POPFD
 /// ENTER LEAVE (SDM Vol. 2). The stack pointer is SP or ESP by SS.B; the operand size decides how
-/// many bytes move. Every instruction reads and checks all it needs before it changes a register,
-/// so a fault leaves the state as it was (the run loop then points EIP back at the instruction).
+/// many bytes move. Every instruction reads and checks all it needs before it changes a register
+/// (POP m and ENTER, which must write before they know, put ESP/EBP back on a fault), so a fault
+/// leaves the registers as they were and the run loop points EIP back at the instruction.
 /// </summary>
 internal static class Stack
 {

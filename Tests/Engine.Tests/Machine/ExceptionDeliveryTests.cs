@@ -117,3 +117,36 @@ dd 0
         return 0;
     }
 }
+
+public class InstructionLengthTests
+{
+    [Fact]
+    public void AnInstructionLongerThanFifteenBytesIsGpNotUd()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Support.Nasm.Assemble(@"bits 16
+org 0x7C00
+mov word [13*4], gp
+mov word [13*4+2], 0
+mov word [6*4], ud
+mov word [6*4+2], 0
+mov sp, 0x7000
+times 15 db 0x66
+nop
+out 0xF4, al
+gp: mov al, 13
+out 0xF4, al
+ud: mov al, 6
+out 0xF4, al
+"));
+        Assert.Equal(13, m.Run(100).ExitCode);
+    }
+
+    [Fact]
+    public void FourteenPrefixesAndAnOpcodeAreFifteenBytesAndRun()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Support.Nasm.Assemble("bits 16\norg 0x7C00\ntimes 14 db 0x66\nnop\nmov al, 1\nout 0xF4, al\n"));
+        Assert.Equal(1, m.Run(100).ExitCode);
+    }
+}
