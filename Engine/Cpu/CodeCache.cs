@@ -181,6 +181,11 @@ public sealed partial class Cpu
             else d.Kind2 = kind;
         }
         d.EndsBlock = EndsBlock(instr);
+        if (d.Kind0 != OperandKind.Memory && d.Kind1 != OperandKind.Memory && d.Kind2 != OperandKind.Memory)
+        {
+            var fast = HandlerTable.GetRegisterForm(instr.Code);
+            if (fast != null) d.Handler = fast;
+        }
         return d;
     }
 

@@ -25,6 +25,19 @@ internal sealed class HandlesMnemonicAttribute : Attribute
 }
 
 /// <summary>
+/// Marks a faster variant of a mnemonic handler for forms whose operands are all registers and
+/// immediates (no memory operand): no memory path, so no calls and no saved registers. The decoder
+/// picks it when the decoded instruction has no memory operand; results must equal the general handler's.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+internal sealed class HandlesRegisterFormAttribute : Attribute
+{
+    public Mnemonic Mnemonic { get; }
+    public int OperandSize { get; }
+    public HandlesRegisterFormAttribute(Mnemonic mnemonic, int operandSize) { Mnemonic = mnemonic; OperandSize = operandSize; }
+}
+
+/// <summary>
 /// Maps each Iced <see cref="Code"/> to the static handler that executes it, built once by
 /// reflection over the instruction family classes. A code with no handler raises #UD, as hardware
 /// does for an opcode it does not implement.
@@ -32,7 +45,12 @@ internal sealed class HandlesMnemonicAttribute : Attribute
 internal static unsafe class HandlerTable
 {
     private static readonly int CodeCount = Enum.GetValues<Code>().Length;
+    private static readonly nint[] RegisterFormTable = new nint[CodeCount];
     private static readonly nint[] Table = Build();
+
+    /// <summary>The register-only variant for a code, or null when there is none.</summary>
+    public static delegate*<Cpu, DecodedInstruction, void> GetRegisterForm(Code code) =>
+        (delegate*<Cpu, DecodedInstruction, void>)RegisterFormTable[(int)code];
 
     public static delegate*<Cpu, DecodedInstruction, void> Get(Code code) =>
         (delegate*<Cpu, DecodedInstruction, void>)Table[(int)code];
@@ -61,13 +79,15 @@ internal static unsafe class HandlerTable
 
         var explicitCodes = new HashSet<Code>();
         var byMnemonic = new List<(HandlesMnemonicAttribute Attr, nint Pointer, MethodInfo Method)>();
+        var registerForms = new List<(HandlesRegisterFormAttribute Attr, nint Pointer)>();
         foreach (var type in typeof(HandlerTable).Assembly.GetTypes())
         {
             foreach (var method in type.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
             {
                 var handles = method.GetCustomAttributes<HandlesAttribute>().ToArray();
                 var mnemonics = method.GetCustomAttributes<HandlesMnemonicAttribute>().ToArray();
-                if (handles.Length == 0 && mnemonics.Length == 0) continue;
+                var regForms = method.GetCustomAttributes<HandlesRegisterFormAttribute>().ToArray();
+                if (handles.Length == 0 && mnemonics.Length == 0 && regForms.Length == 0) continue;
                 var ps = method.GetParameters();
                 if (ps.Length != 2 || ps[0].ParameterType != typeof(Cpu) || ps[1].ParameterType != typeof(DecodedInstruction) || method.ReturnType != typeof(void))
                     throw new InvalidOperationException($"Handler {type.Name}.{method.Name} must be static void (Cpu, DecodedInstruction).");
@@ -80,6 +100,7 @@ internal static unsafe class HandlerTable
                         table[(int)code] = pointer;
                     }
                 foreach (var m in mnemonics) byMnemonic.Add((m, pointer, method));
+                foreach (var r in regForms) registerForms.Add((r, pointer));
             }
         }
 
@@ -99,6 +120,13 @@ internal static unsafe class HandlerTable
                 table[c] = pointer;
             }
         }
+        foreach (var (attr, pointer) in registerForms)
+            foreach (var (code, _) in claimedByMnemonic)
+                if (code.Mnemonic() == attr.Mnemonic && OperandSizeOf(code) == attr.OperandSize)
+                {
+                    if (RegisterFormTable[(int)code] != 0) throw new InvalidOperationException($"Code {code} has two register forms.");
+                    RegisterFormTable[(int)code] = pointer;
+                }
         // x87 escapes (D8-DF) and WAIT without an FPU: see Instructions/FpuAbsent.cs.
         var escape = typeof(Instructions.FpuAbsent).GetMethod(nameof(Instructions.FpuAbsent.Escape), BindingFlags.NonPublic | BindingFlags.Static)!.MethodHandle.GetFunctionPointer();
         for (int c = 0; c < CodeCount; c++)
