@@ -9,8 +9,6 @@ public enum SkipReason
     Revoked,
     /// <summary>FPU escape D8-DF: the recorded 286 had no coprocessor (README); a 386 decides by CR0.EM/TS.</summary>
     FpuEscape,
-    /// <summary>D6 SALC: undocumented (README: skip).</summary>
-    Salc,
     /// <summary>Instruction longer than 10 bytes: #UD on the 286 (its limit), legal on a 386 (limit 15).</summary>
     LongerThan10Bytes,
     /// <summary>F1 as a prefix: a LOCK alias on the 286, the one-byte INT1/ICEBP instruction on a 386.</summary>
@@ -55,7 +53,6 @@ public static class SkipRules
     {
         SkipReason.Revoked => "Hash listed in revocation_list.txt (test found wrong after release).",
         SkipReason.FpuEscape => "FPU escape D8-DF: the recorded 286 had no coprocessor; a 386 decides by CR0.EM/TS (README).",
-        SkipReason.Salc => "D6 SALC: undocumented (README: skip or treat as documented; skipped).",
         SkipReason.LongerThan10Bytes => "Instruction (without the HLT) longer than 10 bytes: #UD on the 286, legal up to 15 bytes on a 386 (README).",
         SkipReason.F1Prefix => "F1 used as a prefix: LOCK alias on the 286, INT1/ICEBP instruction on a 386.",
         SkipReason.NotAnInstructionForm => "metadata status prefix/extension/absent: not an instruction form of this subset.",
@@ -77,7 +74,7 @@ public static class SkipRules
         if (revoked.Contains(t.Hash)) return new(SkipReason.Revoked, false);
         byte op = t.Opcode;
         if (op is >= 0xD8 and <= 0xDF) return new(SkipReason.FpuEscape, false);
-        if (op == 0xD6) return new(SkipReason.Salc, false);
+        // D6 SALC is run: VirtLab treats it as documented (Instructions/Undocumented.cs), as every Intel CPU executes it.
         if (t.InstructionLength > 10) return new(SkipReason.LongerThan10Bytes, false);
         if (t.HasPrefix(0xF1)) return new(SkipReason.F1Prefix, false);
         var entry = meta.For(t);
