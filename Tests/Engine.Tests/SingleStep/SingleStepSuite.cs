@@ -186,7 +186,7 @@ public static class SingleStepSuite
     {
         "normal" => "documented; run",
         "alias" => "82 /r (SDM opcode map: Grp 1 Eb,Ib, invalid only in 64-bit mode), F6/F7 /1 (TEST alias every x86 decodes): a 386 executes them as the 286; run",
-        "undocumented" => "C0/C1/D0-D3 /6 (SAL, an alias of SHL on the 186 and later, as on a 386); run (D6 SALC is skipped)",
+        "undocumented" => "C0/C1/D0-D3 /6 (SAL, an alias of SHL on the 186 and later, as on a 386); and D6 SALC (AL = CF ? FFh : 0, executed by every Intel CPU; VirtLab implements it); run",
         "undefined" => "8F/C6/C7 with reg 1-7: #UD on the 286 and on a 386 (reserved in the SDM opcode map); run",
         _ => "run",
     };
