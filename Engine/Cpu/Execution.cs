@@ -38,7 +38,7 @@ public sealed partial class Cpu
                 remaining = 1; // step one instruction at a time so no breakpoint is passed inside a block
             }
             first = false;
-            ExecuteBlock(remaining);
+            ExecuteGuarded(remaining);
         }
     }
 
@@ -48,12 +48,27 @@ public sealed partial class Cpu
         _stopRequest = StopReason.None;
         if (ShutDown) return StopReason.TripleFault;
         if (Halted) return StopReason.Halted;
-        ExecuteBlock(1);
+        ExecuteGuarded(1);
         if (_stopRequest == StopReason.TripleFault) ShutDown = true;
         return _stopRequest;
     }
 
     private bool _executing;
+
+    /// <summary>Runs blocks; an exception that is not a guest fault is an engine bug and leaves as an <see cref="EngineException"/> naming the guest instruction.</summary>
+    private void ExecuteGuarded(long remaining)
+    {
+        try
+        {
+            ExecuteBlock(remaining);
+        }
+        catch (Exception e) when (e is not CpuException and not EngineException)
+        {
+            _executing = false;
+            var current = Current;
+            throw new EngineException(Segments[(int)SegmentRegister.CS].Selector, current?.Ip ?? Eip, current?.Text, e);
+        }
+    }
 
     /// <summary>Instructions retired up to (not including) the one executing now: the virtual clock RDTSC reads.</summary>
     public long VirtualTime => _executing ? InstructionsRetired + _currentIndex : InstructionsRetired;

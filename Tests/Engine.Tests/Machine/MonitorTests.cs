@@ -102,3 +102,28 @@ public class MonitorTests
         Assert.Equal(1, m.Memory.ReadByte(0x3000));
     }
 }
+
+public class EngineErrorTests
+{
+    private sealed class ThrowingMonitor : ICpuMonitor
+    {
+        public bool OnSensitiveInstruction(Cpu cpu, DecodedInstruction instruction, SensitiveKind kind) => false;
+        public bool OnPortIn(Cpu cpu, ushort port, int size, out uint value) { value = 0; return false; }
+        public bool OnPortOut(Cpu cpu, ushort port, int size, uint value) => throw new InvalidOperationException("monitor bug");
+        public ExceptionDisposition OnException(Cpu cpu, ExceptionVector vector, uint? errorCode) => ExceptionDisposition.Deliver;
+        public void OnTracedWrite(Cpu cpu, uint physicalAddress, int size) { }
+    }
+
+    [Fact]
+    public void AHostErrorDuringARunNamesTheGuestInstruction()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble("bits 16\norg 0x7C00\nnop\nout 0x80, al\n"));
+        m.Cpu.Monitor = new ThrowingMonitor();
+        var e = Assert.Throws<EngineException>(() => m.Run(10));
+        Assert.Equal(0x7C01u, e.Eip);
+        Assert.Equal("out 80h,al", e.Instruction);
+        Assert.Contains("monitor bug", e.Message);
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+    }
+}
