@@ -10,13 +10,29 @@ public sealed partial class Cpu
     public uint EffectiveAddress(DecodedInstruction d) =>
         (R[d.Base] + (R[d.Index] << d.Scale) + d.Displacement) & d.AddressMask;
 
+    /// <summary>Reads a general register by operand size (8-bit numbers: AL..BL, AH..BH).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint ReadReg(int r, int size) => size switch { 4 => R[r], 2 => (ushort)R[r], _ => GetReg8(r) };
+
+    /// <summary>Writes a general register by operand size; 8- and 16-bit writes keep the other bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void WriteReg(int r, int size, uint v)
+    {
+        switch (size)
+        {
+            case 4: R[r] = v; break;
+            case 2: SetReg16(r, (ushort)v); break;
+            default: SetReg8(r, (byte)v); break;
+        }
+    }
+
     // operand 0 (destination) -----------------------------------------------------------------
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint ReadOp0(DecodedInstruction d, int size)
     {
         if (d.Kind0 == OperandKind.Register)
-            return size switch { 4 => R[d.Reg0], 2 => (ushort)R[d.Reg0], _ => GetReg8(d.Reg0) };
+            return ReadReg(d.Reg0, size);
         if (d.Kind0 == OperandKind.Memory) return ReadMem(d.Segment, EffectiveAddress(d), size);
         return d.Immediate;
     }
@@ -24,15 +40,7 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteOp0(DecodedInstruction d, int size, uint v)
     {
-        if (d.Kind0 == OperandKind.Register)
-        {
-            switch (size)
-            {
-                case 4: R[d.Reg0] = v; break;
-                case 2: SetReg16(d.Reg0, (ushort)v); break;
-                default: SetReg8(d.Reg0, (byte)v); break;
-            }
-        }
+        if (d.Kind0 == OperandKind.Register) WriteReg(d.Reg0, size, v);
         else WriteMem(d.Segment, EffectiveAddress(d), size, v);
     }
 
@@ -42,7 +50,7 @@ public sealed partial class Cpu
     internal uint ReadOp1(DecodedInstruction d, int size)
     {
         if (d.Kind1 == OperandKind.Register)
-            return size switch { 4 => R[d.Reg1], 2 => (ushort)R[d.Reg1], _ => GetReg8(d.Reg1) };
+            return ReadReg(d.Reg1, size);
         if (d.Kind1 == OperandKind.Immediate) return d.Immediate;
         return ReadMem(d.Segment, EffectiveAddress(d), size);
     }
@@ -50,15 +58,7 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteOp1(DecodedInstruction d, int size, uint v)
     {
-        if (d.Kind1 == OperandKind.Register)
-        {
-            switch (size)
-            {
-                case 4: R[d.Reg1] = v; break;
-                case 2: SetReg16(d.Reg1, (ushort)v); break;
-                default: SetReg8(d.Reg1, (byte)v); break;
-            }
-        }
+        if (d.Kind1 == OperandKind.Register) WriteReg(d.Reg1, size, v);
         else WriteMem(d.Segment, EffectiveAddress(d), size, v);
     }
 
@@ -69,7 +69,7 @@ public sealed partial class Cpu
         if (d.Kind0 == OperandKind.Register)
         {
             offset = 0;
-            return size switch { 4 => R[d.Reg0], 2 => (ushort)R[d.Reg0], _ => GetReg8(d.Reg0) };
+            return ReadReg(d.Reg0, size);
         }
         offset = EffectiveAddress(d);
         // A read-modify-write needs write access too; check the whole access first (issue 3 adds the writable-segment check).
@@ -79,15 +79,7 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteOp0At(DecodedInstruction d, int size, uint offset, uint v)
     {
-        if (d.Kind0 == OperandKind.Register)
-        {
-            switch (size)
-            {
-                case 4: R[d.Reg0] = v; break;
-                case 2: SetReg16(d.Reg0, (ushort)v); break;
-                default: SetReg8(d.Reg0, (byte)v); break;
-            }
-        }
+        if (d.Kind0 == OperandKind.Register) WriteReg(d.Reg0, size, v);
         else WriteMem(d.Segment, offset, size, v);
     }
 

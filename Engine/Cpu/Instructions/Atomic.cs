@@ -32,12 +32,7 @@ internal static class Atomic
         else
         {
             c.WriteOp0At(d, size, off, dst);
-            switch (size)
-            {
-                case 1: c.SetReg8(0, (byte)dst); break;
-                case 2: c.SetReg16(0, (ushort)dst); break;
-                default: c.R[0] = dst; break;
-            }
+            c.WriteReg(0, size, dst);
         }
     }
 

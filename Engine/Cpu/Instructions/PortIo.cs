@@ -19,12 +19,7 @@ internal static class PortIo
         ushort port = Port(c, d, true);
         uint value;
         if (c.Monitor is not { } mon || !mon.OnPortIn(c, port, size, out value)) value = c.Io.Read(port, size);
-        switch (size)
-        {
-            case 1: c.SetReg8(0, (byte)value); break;
-            case 2: c.SetReg16(0, (ushort)value); break;
-            default: c.R[0] = value; break;
-        }
+        c.WriteReg(0, size, value);
     }
 
     private static void Out(Cpu c, DecodedInstruction d, int size)

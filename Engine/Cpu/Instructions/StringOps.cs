@@ -137,12 +137,7 @@ namespace VirtLab.Engine.Instructions
 
         private static void SetAccumulator(Cpu c, int size, uint v)
         {
-            switch (size)
-            {
-                case 1: c.SetReg8(0, (byte)v); break;
-                case 2: c.SetReg16(0, (ushort)v); break;
-                default: c.R[0] = v; break;
-            }
+            c.WriteReg(0, size, v);
         }
     }
 }
