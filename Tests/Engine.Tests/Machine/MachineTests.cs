@@ -168,3 +168,43 @@ out 0xF4, al", 1000);
         Assert.Equal(0x0001u, m.Memory.ReadUInt16(0x7000 - 6) - 0xFFFEu); // ... which is the one after inc ax
     }
 }
+
+public class StepTests
+{
+    [Fact]
+    public void StepExecutesExactlyOneInstruction()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble("bits 16\norg 0x7C00\nmov ax, 1\nmov bx, 2\nhlt\n"));
+        var r = m.Step();
+        Assert.Equal(StopReason.None, r.StopReason);
+        Assert.Equal(1, r.InstructionsRetired);
+        Assert.Equal(0x7C03u, m.Cpu.Eip);
+        Assert.Equal(0u, m.Cpu.Ebx & 0xFFFF);
+        m.Step();
+        Assert.Equal(2u, m.Cpu.Ebx & 0xFFFF);
+        Assert.Equal(StopReason.Halted, m.Step().StopReason);
+        Assert.Equal(StopReason.Halted, m.Run(10).StopReason); // stays halted: nothing can wake it
+    }
+
+    [Fact]
+    public void SteppingAFaultDeliversItWithoutRetiringTheInstruction()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble("bits 16\norg 0x7C00\nud2\n"));
+        m.Memory.Write(6 * 4, new byte[] { 0x00, 0x05, 0x00, 0x00 }); // #UD handler at 0:0500
+        var r = m.Step();
+        Assert.Equal(0, r.InstructionsRetired);
+        Assert.Equal(0x500u, m.Cpu.Eip);
+        Assert.Equal(0x7C00u, m.Memory.ReadUInt16(0x7C00 - 6)); // pushed IP = the UD2
+    }
+
+    [Fact]
+    public void CurrentNamesTheLastInstructionExecuted()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble("bits 16\norg 0x7C00\nadd ax, bx\nout 0xF4, al\n"));
+        m.Run(10);
+        Assert.Equal("out 0F4h,al", m.Cpu.Current!.Text);
+    }
+}
