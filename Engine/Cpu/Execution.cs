@@ -74,47 +74,52 @@ public sealed partial class Cpu
     public long VirtualTime => _executing ? InstructionsRetired + _currentIndex : InstructionsRetired;
 
     /// <summary>
-    /// Runs whole blocks back to back until <paramref name="remaining"/> instructions have retired or
-    /// something (a stop request, a write to the running block's page, a mode change) sets
-    /// <see cref="_breakBlock"/>; the caller then re-checks its stop conditions.
+    /// Runs whole blocks back to back (<see cref="RunBlocks"/>) and turns a guest fault into exception
+    /// delivery. The loop itself lives in a method without exception handling, so the JIT keeps its
+    /// locals in registers; the faulting instruction is found from <see cref="_currentBlock"/> and
+    /// <see cref="_currentIndex"/>.
     /// </summary>
-    private unsafe void ExecuteBlock(long remaining)
+    private void ExecuteBlock(long remaining)
     {
         _breakBlock = false;
         _executing = true;
-        int i = 0;
-        DecodedInstruction? d = null;
         try
         {
-            while (true)
-            {
-                var block = GetBlock();
-                _currentBlock = block;
-                var insns = block.Instructions;
-                int n = insns.Length < remaining ? insns.Length : (int)remaining;
-                for (i = 0; i < n; i++)
-                {
-                    d = insns[i];
-                    _currentIndex = i;
-                    Eip = d.NextIp;
-                    d.Handler(this, d);
-                    if (_breakBlock) { i++; break; }
-                }
-                InstructionsRetired += i;
-                remaining -= i;
-                i = 0;
-                d = null;
-                if (_breakBlock || remaining <= 0) break;
-            }
+            RunBlocks(remaining);
         }
         catch (CpuException e)
         {
             // Faults: EIP points at the faulting instruction, which has not retired (SDM Vol. 3A 6.5).
-            InstructionsRetired += i;
+            var d = _currentBlock!.Instructions[_currentIndex];
+            InstructionsRetired += _currentIndex;
             _executing = false;
-            if (d != null) Eip = d.Ip;
+            Eip = d.Ip;
             RaiseException(e.Vector, e.ErrorCode, Eip);
         }
         _executing = false;
+    }
+
+    /// <summary>Runs blocks until <paramref name="remaining"/> instructions have retired or something sets <see cref="_breakBlock"/> (a stop request, a write to the running block's page, a mode change).</summary>
+    private unsafe void RunBlocks(long remaining)
+    {
+        while (true)
+        {
+            var block = GetBlock();
+            _currentBlock = block;
+            var insns = block.Instructions;
+            int n = insns.Length < remaining ? insns.Length : (int)remaining;
+            int i = 0;
+            for (; i < n; i++)
+            {
+                var d = insns[i];
+                _currentIndex = i;
+                Eip = d.NextIp;
+                d.Handler(this, d);
+                if (_breakBlock) { i++; break; }
+            }
+            InstructionsRetired += i;
+            remaining -= i;
+            if (_breakBlock || remaining <= 0) return;
+        }
     }
 }
