@@ -105,7 +105,7 @@ public sealed partial class Cpu
         while (true)
         {
             var block = GetBlock();
-            _currentBlock = block;
+            if (!ReferenceEquals(_currentBlock, block)) _currentBlock = block; // skip the GC write barrier when a loop re-enters its block
             var insns = block.Instructions;
             int n = insns.Length < remaining ? insns.Length : (int)remaining;
             int i = 0;
