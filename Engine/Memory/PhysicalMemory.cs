@@ -169,8 +169,9 @@ public sealed class PhysicalMemory
     public void WriteUInt16(uint address, ushort value)
     {
         uint page = address >> PageShift;
-        if (_kind[page] == MemoryRegionKind.Ram && _watch[page] == 0 && (address & PageMask) <= PageSize - 2)
+        if (_kind[page] == MemoryRegionKind.Ram && (address & PageMask) <= PageSize - 2)
         {
+            if (_watch[page] != 0) WatchedWrite(page, address, 2); // one event for the whole access
             Unsafe.WriteUnaligned(ref _ram[address], value);
             return;
         }
@@ -182,8 +183,9 @@ public sealed class PhysicalMemory
     public void WriteUInt32(uint address, uint value)
     {
         uint page = address >> PageShift;
-        if (_kind[page] == MemoryRegionKind.Ram && _watch[page] == 0 && (address & PageMask) <= PageSize - 4)
+        if (_kind[page] == MemoryRegionKind.Ram && (address & PageMask) <= PageSize - 4)
         {
+            if (_watch[page] != 0) WatchedWrite(page, address, 4); // one event for the whole access
             Unsafe.WriteUnaligned(ref _ram[address], value);
             return;
         }

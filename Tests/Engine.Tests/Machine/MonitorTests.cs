@@ -127,3 +127,42 @@ public class EngineErrorTests
         Assert.IsType<InvalidOperationException>(e.InnerException);
     }
 }
+
+public class TracedWriteTests
+{
+    private sealed class Tracer : ICpuMonitor
+    {
+        public readonly List<(uint Address, int Size)> Writes = new();
+        public bool OnSensitiveInstruction(Cpu cpu, DecodedInstruction instruction, SensitiveKind kind) => false;
+        public bool OnPortIn(Cpu cpu, ushort port, int size, out uint value) { value = 0; return false; }
+        public bool OnPortOut(Cpu cpu, ushort port, int size, uint value) => false;
+        public ExceptionDisposition OnException(Cpu cpu, ExceptionVector vector, uint? errorCode) => ExceptionDisposition.Deliver;
+        public void OnTracedWrite(Cpu cpu, uint physicalAddress, int size) => Writes.Add((physicalAddress, size));
+    }
+
+    [Fact]
+    public void AWordOrDwordWriteIsOneTracedEventWithItsSize()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble("bits 16\norg 0x7C00\nmov word [0x3000], 0x1234\nmov dword [0x3010], 0x12345678\nmov byte [0x3020], 1\nout 0xF4, al\n"));
+        var t = new Tracer();
+        m.Cpu.Monitor = t;
+        m.Memory.TracePage(0x3000, true);
+        m.Run(100);
+        Assert.Equal(new[] { (0x3000u, 2), (0x3010u, 4), (0x3020u, 1) }, t.Writes);
+        Assert.Equal(0x12345678u, m.Memory.ReadUInt32(0x3010));
+    }
+
+    [Fact]
+    public void UntracingStopsTheEvents()
+    {
+        var m = new Machine();
+        m.LoadFlatImage(Nasm.Assemble("bits 16\norg 0x7C00\nmov word [0x3000], 1\nout 0xF4, al\n"));
+        var t = new Tracer();
+        m.Cpu.Monitor = t;
+        m.Memory.TracePage(0x3000, true);
+        m.Memory.TracePage(0x3000, false);
+        m.Run(100);
+        Assert.Empty(t.Writes);
+    }
+}
