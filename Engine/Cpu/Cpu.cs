@@ -83,7 +83,9 @@ public sealed partial class Cpu
 
     public bool ProtectedMode => (Cr0 & Cr0PE) != 0;
     /// <summary>Current privilege level: CS.RPL in protected mode (SS.DPL once issue 3 tracks it), 0 in real mode.</summary>
-    public int Cpl => !ProtectedMode ? 0 : (_flags & 0x20000) != 0 ? 3 : Segments[(int)SegmentRegister.CS].Selector & 3;
+    public int Cpl => !ProtectedMode ? 0 : Virtual8086 ? 3 : Segments[(int)SegmentRegister.CS].Selector & 3;
+    /// <summary>Virtual-8086 mode: protected mode with EFLAGS.VM set (segments load the real-mode way, CPL 3).</summary>
+    public bool Virtual8086 => ProtectedMode && (_flags & VM) != 0;
     public bool Code32 => Segments[(int)SegmentRegister.CS].Big;
     public bool Stack32 => Segments[(int)SegmentRegister.SS].Big;
 

@@ -165,7 +165,7 @@ public sealed partial class Cpu
         Push(size, Segments[(int)SegmentRegister.CS].Selector);
         Push(size, Eip);
         if (errorCode is { } e) Push(size, e);
-        uint clear = TF | 0x4000u /* NT */ | 0x10000u /* RF */ | 0x20000u /* VM */;
+        uint clear = TF | NT | RF | VM;
         if (!trap) clear |= IF;
         SetEFlags(flags & ~clear);
         target.Selector = (ushort)((selector & 0xFFFC) | Cpl);

@@ -19,6 +19,12 @@ public sealed partial class Cpu
         _breakBlock = true;
     }
 
+    /// <summary>A device or the monitor has asked the run loop to stop during the running instruction (long instructions such as REP MOVS check it to yield).</summary>
+    internal bool StopRequested => _stopRequest != StopReason.None;
+
+    /// <summary>Ends the current block after the running instruction (a handler that set EIP back to its own instruction to resume it later).</summary>
+    internal void EndBlockAfterCurrentInstruction() => _breakBlock = true;
+
     /// <summary>Runs until a stop reason or until <paramref name="budget"/> instructions have retired.</summary>
     public StopReason Run(long budget)
     {

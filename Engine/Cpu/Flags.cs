@@ -22,6 +22,7 @@ internal enum LazyOp : byte
 public sealed partial class Cpu
 {
     public const uint CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200, DF = 0x400, OF = 0x800;
+    public const uint IoplMask = 0x3000, NT = 0x4000, RF = 0x1_0000, VM = 0x2_0000, AC = 0x4_0000, VIF = 0x8_0000, VIP = 0x10_0000, ID = 0x20_0000;
     public const uint ArithFlags = CF | PF | AF | ZF | SF | OF;
 
     private uint _flags = 2;

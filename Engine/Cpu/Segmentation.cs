@@ -40,7 +40,7 @@ public sealed partial class Cpu
     /// <summary>MOV/POP/LDS... to a data segment register or SS, by the mode's rules.</summary>
     public void LoadSegment(SegmentRegister s, ushort selector)
     {
-        if (!ProtectedMode || (GetEFlags() & 0x20000) != 0) { LoadSegmentReal(s, selector); return; }
+        if (!ProtectedMode || Virtual8086) { LoadSegmentReal(s, selector); return; }
         if (s == SegmentRegister.CS) throw CpuException.UD();
         uint error = selector & 0xFFFCu;
         int rpl = selector & 3;
@@ -93,7 +93,7 @@ public sealed partial class Cpu
     /// <summary>Far JMP/CALL/RET target in protected mode: a code segment at CPL (conforming: DPL ≤ CPL), RPL ignored for conforming; CS.RPL := CPL.</summary>
     internal void LoadCodeSegmentFar(ushort selector, uint offset)
     {
-        if (!ProtectedMode || (GetEFlags() & 0x20000) != 0)
+        if (!ProtectedMode || Virtual8086)
         {
             LoadSegmentReal(SegmentRegister.CS, selector);
             Eip = offset;

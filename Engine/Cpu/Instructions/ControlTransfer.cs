@@ -16,7 +16,7 @@ internal static class ControlTransfer
     private static uint CsLimit(Cpu c) => c.Segments[(int)SegmentRegister.CS].Limit;
 
     /// <summary>Real mode or virtual-8086 mode: far transfers load CS the real-mode way.</summary>
-    private static bool RealOrV86(Cpu c) => !c.ProtectedMode || Stack.InVirtual8086(c);
+    private static bool RealOrV86(Cpu c) => !c.ProtectedMode || c.Virtual8086;
 
     private static void CheckNearTarget(Cpu c, uint target)
     {
@@ -229,7 +229,7 @@ internal static class ControlTransfer
     static void IntN(Cpu c, DecodedInstruction d)
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.IntN)) return;
-        if (Stack.InVirtual8086(c) && c.Iopl < 3) throw CpuException.GP(0); // CR4.VME redirection: later issue
+        if (c.Virtual8086 && c.Iopl < 3) throw CpuException.GP(0); // CR4.VME redirection: later issue
         c.SoftwareInterrupt((byte)d.Immediate);
     }
 
@@ -268,9 +268,9 @@ internal static class ControlTransfer
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.Iret)) return;
         uint old = c.GetEFlags();
         uint s = (uint)size;
-        if (!c.ProtectedMode || (old & Stack.VM) != 0)
+        if (!c.ProtectedMode || (old & Cpu.VM) != 0)
         {
-            bool v86 = (old & Stack.VM) != 0;
+            bool v86 = (old & Cpu.VM) != 0;
             if (v86 && c.Iopl < 3) throw CpuException.GP(0); // CR4.VME: later issue
             uint sp = c.StackPointer;
             uint ip = c.PeekStack(size, 0);
@@ -278,7 +278,7 @@ internal static class ControlTransfer
             uint image = c.PeekStack(size, 2 * s);
             if (ip > CsLimit(c)) throw CpuException.GP(0);
             uint mask = size == 4 ? 0x0025_7FD5u : 0x7FD5u; // the defined flags of the popped image
-            if (v86) mask &= ~Stack.IoplMask;
+            if (v86) mask &= ~Cpu.IoplMask;
             uint flags = (old & ~mask) | (image & mask);
             c.LoadCodeSegmentFar(cs, ip);
             c.SetStackPointer(sp + 3 * s);
@@ -287,7 +287,7 @@ internal static class ControlTransfer
         }
 
         // Task return through the TSS back link: later issue.
-        if ((old & Stack.NT) != 0) throw CpuException.GP(0);
+        if ((old & Cpu.NT) != 0) throw CpuException.GP(0);
         {
             uint sp = c.StackPointer;
             uint ip = c.PeekStack(size, 0);
@@ -295,20 +295,20 @@ internal static class ControlTransfer
             uint image = c.PeekStack(size, 2 * s);
             int cpl = c.Cpl, iopl = c.Iopl;
             // Return to virtual-8086 mode (pops ES DS FS GS SS ESP too): later issue.
-            if (size == 4 && (image & Stack.VM) != 0 && cpl == 0) throw CpuException.GP(0);
+            if (size == 4 && (image & Cpu.VM) != 0 && cpl == 0) throw CpuException.GP(0);
             int rpl = cs & 3;
             if ((cs & 0xFFFC) == 0) throw CpuException.GP(0);
             if (rpl < cpl) throw CpuException.GP(cs & 0xFFFCu);
             // Return to an outer privilege level (pops SS:ESP too): later issue.
             if (rpl > cpl) throw CpuException.GP(cs & 0xFFFCu);
             c.LoadCodeSegmentFar(cs, ip);
-            uint mask = Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.TF | Cpu.DF | Cpu.OF | Stack.NT;
-            if (size == 4) mask |= Stack.RF | Stack.AC | Stack.ID;
+            uint mask = Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.TF | Cpu.DF | Cpu.OF | Cpu.NT;
+            if (size == 4) mask |= Cpu.RF | Cpu.AC | Cpu.ID;
             if (cpl <= iopl) mask |= Cpu.IF;
             if (cpl == 0)
             {
-                mask |= Stack.IoplMask;
-                if (size == 4) mask |= Stack.VIF | Stack.VIP;
+                mask |= Cpu.IoplMask;
+                if (size == 4) mask |= Cpu.VIF | Cpu.VIP;
             }
             c.SetStackPointer(sp + 3 * s);
             c.SetEFlags((old & ~mask) | (image & mask));
@@ -353,7 +353,7 @@ internal static class ControlTransfer
     static void Hlt(Cpu c, DecodedInstruction d)
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.Hlt)) return;
-        if (c.ProtectedMode && (c.Cpl != 0 || Stack.InVirtual8086(c))) throw CpuException.GP(0);
+        if (c.ProtectedMode && (c.Cpl != 0 || c.Virtual8086)) throw CpuException.GP(0);
         c.Halted = true;
         c.RequestStop(StopReason.Halted);
     }

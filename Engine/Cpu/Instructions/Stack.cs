@@ -11,7 +11,6 @@ namespace VirtLab.Engine.Instructions;
 /// </summary>
 internal static class Stack
 {
-    internal const uint VM = 0x20000, RF = 0x10000, NT = 0x4000, IoplMask = 0x3000, AC = 0x40000, VIF = 0x80000, VIP = 0x100000, ID = 0x200000;
 
     // ---- helpers shared with ControlTransfer -------------------------------------------------
 
@@ -31,7 +30,6 @@ internal static class Stack
     }
 
     /// <summary>EFLAGS.VM is set (virtual-8086 mode).</summary>
-    internal static bool InVirtual8086(Cpu c) => (c.GetEFlags() & VM) != 0;
 
     // ---- PUSH ---------------------------------------------------------------------------------
 
@@ -148,7 +146,7 @@ internal static class Stack
         for (uint k = 1; k <= 8; k++)
         {
             if (!StackSlotFits(c, (sp - k * s) & mask, size))
-                throw c.ProtectedMode && !InVirtual8086(c) ? CpuException.SS(0) : CpuException.GP(0);
+                throw c.ProtectedMode && !c.Virtual8086 ? CpuException.SS(0) : CpuException.GP(0);
         }
         uint m = Cpu.SizeMask(size);
         uint original = sp & m;
@@ -190,8 +188,8 @@ internal static class Stack
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.Pushf)) return;
         uint flags = c.GetEFlags();
-        if ((flags & VM) != 0 && c.Iopl < 3) throw CpuException.GP(0); // CR4.VME (virtual interrupt flags): later issue
-        c.Push(size, flags & ~(VM | RF));
+        if ((flags & Cpu.VM) != 0 && c.Iopl < 3) throw CpuException.GP(0); // CR4.VME (virtual interrupt flags): later issue
+        c.Push(size, flags & ~(Cpu.VM | Cpu.RF));
     }
 
     /// <summary>
@@ -212,16 +210,16 @@ internal static class Stack
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.Popf)) return;
         uint old = c.GetEFlags();
-        bool v86 = (old & VM) != 0;
+        bool v86 = (old & Cpu.VM) != 0;
         if (v86 && c.Iopl < 3) throw CpuException.GP(0);
         uint image = c.PeekStack(size, 0);
-        uint mask = Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.TF | Cpu.DF | Cpu.OF | NT | Cpu.IF | IoplMask;
-        if (size == 4) mask |= AC | ID;
+        uint mask = Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.TF | Cpu.DF | Cpu.OF | Cpu.NT | Cpu.IF | Cpu.IoplMask;
+        if (size == 4) mask |= Cpu.AC | Cpu.ID;
         int cpl = v86 ? 3 : c.Cpl;
-        if (cpl > 0) mask &= ~IoplMask;
+        if (cpl > 0) mask &= ~Cpu.IoplMask;
         if (cpl > c.Iopl) mask &= ~Cpu.IF;
         uint value = (old & ~mask) | (image & mask);
-        if (size == 4) value &= ~RF;
+        if (size == 4) value &= ~Cpu.RF;
         c.SetStackPointer(c.StackPointer + (uint)size);
         c.SetEFlags(value);
     }

@@ -55,7 +55,7 @@ namespace VirtLab.Engine.Instructions
             bool rep = d.RepPrefix != 0;
             uint count = rep ? c.R[1] & amask : 1;
             if (count == 0) return;
-            if (op is Op.Ins or Op.Outs && c.ProtectedMode && (c.Cpl > c.Iopl || Stack.InVirtual8086(c)))
+            if (op is Op.Ins or Op.Outs && c.ProtectedMode && (c.Cpl > c.Iopl || c.Virtual8086))
                 throw CpuException.GP(0); // TSS I/O permission bitmap: later issue
 
             uint step = c.GetDF() ? (uint)-size : (uint)size;
@@ -118,7 +118,7 @@ namespace VirtLab.Engine.Instructions
                     count--;
                     if (count == 0) return;
                     if (op is Op.Cmps or Op.Scas && c.GetZF() == stopOnEqual) return;
-                    if (--budget == 0 || c.StopPendingForStringOps)
+                    if (--budget == 0 || c.StopRequested)
                     {
                         // Yield between iterations: the instruction restarts with the registers as they are.
                         c.Eip = d.Ip;
@@ -139,19 +139,5 @@ namespace VirtLab.Engine.Instructions
         {
             c.WriteReg(0, size, v);
         }
-    }
-}
-
-namespace VirtLab.Engine
-{
-    // Two small hooks a repeated string instruction needs from the run loop, kept here so this family
-    // needs no change to the core files (see the ctrl branch report: they could move to Execution.cs).
-    public sealed partial class Cpu
-    {
-        /// <summary>Ends the current block after the running instruction (a handler that set EIP back to its own instruction to resume it).</summary>
-        internal void EndBlockAfterCurrentInstruction() => _breakBlock = true;
-
-        /// <summary>A device or the monitor has asked the run loop to stop during the running instruction.</summary>
-        internal bool StopPendingForStringOps => _stopRequest != StopReason.None;
     }
 }
