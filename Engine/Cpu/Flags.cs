@@ -21,8 +21,11 @@ internal enum LazyOp : byte
 /// </summary>
 public sealed partial class Cpu
 {
-    public const uint CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200, DF = 0x400, OF = 0x800;
-    public const uint IoplMask = 0x3000, NT = 0x4000, RF = 0x1_0000, VM = 0x2_0000, AC = 0x4_0000, VIF = 0x8_0000, VIP = 0x10_0000, ID = 0x20_0000;
+    // EFLAGS bits as plain constants for the handlers; the values are the EFlags enum's (Registers.cs).
+    public const uint CF = (uint)EFlags.CF, PF = (uint)EFlags.PF, AF = (uint)EFlags.AF, ZF = (uint)EFlags.ZF, SF = (uint)EFlags.SF,
+        TF = (uint)EFlags.TF, IF = (uint)EFlags.IF, DF = (uint)EFlags.DF, OF = (uint)EFlags.OF;
+    public const uint IoplMask = (uint)EFlags.IOPL, NT = (uint)EFlags.NT, RF = (uint)EFlags.RF, VM = (uint)EFlags.VM,
+        AC = (uint)EFlags.AC, VIF = (uint)EFlags.VIF, VIP = (uint)EFlags.VIP, ID = (uint)EFlags.ID;
     public const uint ArithFlags = CF | PF | AF | ZF | SF | OF;
 
     private uint _flags = 2;
