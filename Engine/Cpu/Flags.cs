@@ -22,10 +22,10 @@ internal enum LazyOp : byte
 public sealed partial class Cpu
 {
     // EFLAGS bits as plain constants for the handlers; the values are the EFlags enum's (Registers.cs).
-    public const uint CF = (uint)EFlags.CF, PF = (uint)EFlags.PF, AF = (uint)EFlags.AF, ZF = (uint)EFlags.ZF, SF = (uint)EFlags.SF,
-        TF = (uint)EFlags.TF, IF = (uint)EFlags.IF, DF = (uint)EFlags.DF, OF = (uint)EFlags.OF;
-    public const uint IoplMask = (uint)EFlags.IOPL, NT = (uint)EFlags.NT, RF = (uint)EFlags.RF, VM = (uint)EFlags.VM,
-        AC = (uint)EFlags.AC, VIF = (uint)EFlags.VIF, VIP = (uint)EFlags.VIP, ID = (uint)EFlags.ID;
+    public const uint CF = (uint)VirtLab.Engine.EFlags.CF, PF = (uint)VirtLab.Engine.EFlags.PF, AF = (uint)VirtLab.Engine.EFlags.AF, ZF = (uint)VirtLab.Engine.EFlags.ZF, SF = (uint)VirtLab.Engine.EFlags.SF,
+        TF = (uint)VirtLab.Engine.EFlags.TF, IF = (uint)VirtLab.Engine.EFlags.IF, DF = (uint)VirtLab.Engine.EFlags.DF, OF = (uint)VirtLab.Engine.EFlags.OF;
+    public const uint IoplMask = (uint)VirtLab.Engine.EFlags.IOPL, NT = (uint)VirtLab.Engine.EFlags.NT, RF = (uint)VirtLab.Engine.EFlags.RF, VM = (uint)VirtLab.Engine.EFlags.VM,
+        AC = (uint)VirtLab.Engine.EFlags.AC, VIF = (uint)VirtLab.Engine.EFlags.VIF, VIP = (uint)VirtLab.Engine.EFlags.VIP, ID = (uint)VirtLab.Engine.EFlags.ID;
     public const uint ArithFlags = CF | PF | AF | ZF | SF | OF;
 
     private uint _flags = 2;
