@@ -83,24 +83,25 @@ public sealed class Machine
     /// <summary>Runs up to <paramref name="maxInstructions"/> instructions (or until a stop reason) and reports.</summary>
     public RunResult Run(long maxInstructions)
     {
-        long before = Cpu.InstructionsRetired;
+        long before = Cpu.InstructionsRetired, faultsBefore = Cpu.FaultsDelivered;
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var reason = Cpu.Run(maxInstructions);
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
-        return Snapshot(reason, Cpu.InstructionsRetired - before, elapsed);
+        return Snapshot(reason, Cpu.InstructionsRetired - before, Cpu.FaultsDelivered - faultsBefore, elapsed);
     }
 
     /// <summary>Executes one instruction.</summary>
     public RunResult Step()
     {
-        long before = Cpu.InstructionsRetired;
+        long before = Cpu.InstructionsRetired, faultsBefore = Cpu.FaultsDelivered;
         var reason = Cpu.Step();
-        return Snapshot(reason, Cpu.InstructionsRetired - before, TimeSpan.Zero);
+        return Snapshot(reason, Cpu.InstructionsRetired - before, Cpu.FaultsDelivered - faultsBefore, TimeSpan.Zero);
     }
 
-    private RunResult Snapshot(StopReason reason, long retired, TimeSpan elapsed) => new()
+    private RunResult Snapshot(StopReason reason, long retired, long faults, TimeSpan elapsed) => new()
     {
         StopReason = reason,
+        FaultsDelivered = faults,
         ExitCode = reason == StopReason.ExitPort ? (int?)ExitPort.ExitCode : null,
         ConsoleText = Console.Text,
         PostCodes = PostPort.Codes.ToArray(),

@@ -9,6 +9,8 @@ public sealed record RunResult
     public string ConsoleText { get; init; } = "";
     public IReadOnlyList<byte> PostCodes { get; init; } = Array.Empty<byte>();
     public long InstructionsRetired { get; init; }
+    /// <summary>Faults the CPU delivered during the run (each also counts against the budget).</summary>
+    public long FaultsDelivered { get; init; }
     public TimeSpan Elapsed { get; init; }
     public uint FinalEip { get; init; }
     public ushort FinalCs { get; init; }

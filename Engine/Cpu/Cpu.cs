@@ -60,6 +60,7 @@ public sealed partial class Cpu
         SetSegment(SegmentRegister.CS, new SegmentCache { Selector = 0xF000, Base = 0xFFFF_0000, Limit = 0xFFFF, Rights = 0x009B });
         SetEFlags(0x2);
         InstructionsRetired = 0;
+        FaultsDelivered = 0;
         Halted = false;
         ShutDown = false;
         Msrs.Reset();

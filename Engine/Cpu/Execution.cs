@@ -19,24 +19,29 @@ public sealed partial class Cpu
         _breakBlock = true;
     }
 
+    /// <summary>Faults raised by instructions since reset (each counts against a run's budget, see <see cref="Run"/>).</summary>
+    public long FaultsDelivered { get; private set; }
+
     /// <summary>A device or the monitor has asked the run loop to stop during the running instruction (long instructions such as REP MOVS check it to yield).</summary>
     internal bool StopRequested => _stopRequest != StopReason.None;
 
     /// <summary>Ends the current block after the running instruction (a handler that set EIP back to its own instruction to resume it later).</summary>
     internal void EndBlockAfterCurrentInstruction() => _breakBlock = true;
 
-    /// <summary>Runs until a stop reason or until <paramref name="budget"/> instructions have retired.</summary>
+    /// <summary>Runs until a stop reason or until <paramref name="budget"/> instructions have retired (each fault the CPU delivers counts as one, so a run always ends).</summary>
     public StopReason Run(long budget)
     {
         _stopRequest = StopReason.None;
-        long end = InstructionsRetired + budget;
+        // The budget counts retired instructions and delivered faults: a fault retires nothing, so a
+        // guest whose handler faults forever (each delivery succeeding) would otherwise never use it up.
+        long end = InstructionsRetired + FaultsDelivered + budget;
         bool first = true;
         while (true)
         {
             if (_stopRequest != StopReason.None) { if (_stopRequest == StopReason.TripleFault) ShutDown = true; return _stopRequest; }
             if (ShutDown) return StopReason.TripleFault;
             if (Halted) return StopReason.Halted;
-            long remaining = end - InstructionsRetired;
+            long remaining = end - InstructionsRetired - FaultsDelivered;
             if (remaining <= 0) return StopReason.BudgetExhausted;
             if (_breakpoints.Count > 0)
             {
@@ -100,6 +105,7 @@ public sealed partial class Cpu
             InstructionsRetired += _currentIndex;
             _executing = false;
             Eip = d.Ip;
+            FaultsDelivered++;
             RaiseException(e.Vector, e.ErrorCode, Eip);
         }
         _executing = false;

@@ -102,3 +102,21 @@ times 0x10000-($-$$) db 0
         Assert.Contains("multiple of 4 KiB", e.Message);
     }
 }
+
+public class FaultLoopTests
+{
+    [Fact]
+    public void AHandlerThatFaultsForeverStillEndsTheRun()
+    {
+        // IVT[6] -> 0000:1000, which holds FF FF (#UD again); each delivery succeeds (SS:SP wraps),
+        // so no instruction ever retires. The budget counts deliveries, so Run returns.
+        var m = new Machine();
+        m.Memory.Write(6 * 4, new byte[] { 0x00, 0x10, 0x00, 0x00 });
+        m.Memory.Write(0x1000, new byte[] { 0xFF, 0xFF });
+        m.Cpu.EnterRealMode(0, 0x1000, 0x9000, 0);
+        var r = m.Run(100);
+        Assert.Equal(StopReason.BudgetExhausted, r.StopReason);
+        Assert.Equal(0, r.InstructionsRetired);
+        Assert.Equal(100, r.FaultsDelivered);
+    }
+}
