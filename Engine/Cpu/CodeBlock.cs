@@ -10,6 +10,8 @@ public sealed class CodeBlock
     public uint LinearStart { get; }
     public uint CsBase { get; }
     public bool Code32 { get; }
+    /// <summary>The CS limit the block was decoded under (instruction fetches beyond it were decoded as #GP).</summary>
+    public uint CsLimit { get; internal init; }
     public DecodedInstruction[] Instructions { get; }
     public bool Valid { get; internal set; } = true;
 

@@ -55,9 +55,11 @@ public sealed partial class Cpu
         bool code32 = cs.Big;
         int slot = (int)((linear ^ (linear >> 12) ^ cs.Base) & (FastCacheSize - 1));
         var b = _fastCache[slot];
-        if (b != null && b.Valid && b.LinearStart == linear && b.CsBase == cs.Base && b.Code32 == code32) return b;
-        if (!_blocks.TryGetValue((linear, cs.Base, code32), out b))
+        if (b != null && b.Valid && b.LinearStart == linear && b.CsBase == cs.Base && b.Code32 == code32 && b.CsLimit == cs.Limit) return b;
+        if (!_blocks.TryGetValue((linear, cs.Base, code32), out b) || b.CsLimit != cs.Limit)
         {
+            // A block's fetch-limit checks were made against the CS limit it was decoded under.
+            if (b != null) b.Valid = false;
             b = DecodeBlock(linear, cs.Base, code32, cs.Limit);
             _blocks[(linear, cs.Base, code32)] = b;
         }
@@ -94,7 +96,7 @@ public sealed partial class Cpu
             if (d.EndsBlock || list.Count >= MaxBlockInstructions) break;
             if (((csBase + ip) >> PhysicalMemory.PageShift) != firstPage) break;
         }
-        var block = new CodeBlock(linear, csBase, code32, list.ToArray());
+        var block = new CodeBlock(linear, csBase, code32, list.ToArray()) { CsLimit = limit };
         foreach (var p in pages)
         {
             Memory.MarkCodePage(p);

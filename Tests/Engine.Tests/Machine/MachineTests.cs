@@ -208,3 +208,25 @@ public class StepTests
         Assert.Equal("out 0F4h,al", m.Cpu.Current!.Text);
     }
 }
+
+public class CodeCacheLimitTests
+{
+    [Fact]
+    public void ABlockDecodedUnderOneCsLimitIsNotReusedUnderAnother()
+    {
+        // Code at 0:7000 runs once with limit FFFF; then CS gets limit 7001 (same base, 16-bit):
+        // the two-byte instruction at 7001 now crosses the limit and must raise #GP.
+        var m = new Machine();
+        m.Memory.Write(0x7000, new byte[] { 0x90, 0xB0, 0x01, 0xE6, 0xF4 }); // nop / mov al,1 / out F4,al
+        m.Memory.Write(13 * 4, new byte[] { 0x00, 0x05, 0, 0 });            // #GP handler at 0:0500
+        m.Memory.Write(0x500, new byte[] { 0xB0, 0x0D, 0xE6, 0xF4 });         // mov al,13 / out F4,al
+        m.Cpu.EnterRealMode(0, 0x7000, 0, 0x6000);
+        Assert.Equal(1, m.Run(10).ExitCode);
+        var cs = m.Cpu.GetSegment(SegmentRegister.CS);
+        cs.Limit = 0x7001;
+        m.Cpu.SetSegment(SegmentRegister.CS, cs);
+        m.Cpu.Eip = 0x7000;
+        m.ExitPort.Reset();
+        Assert.Equal(13, m.Run(10).ExitCode);
+    }
+}
