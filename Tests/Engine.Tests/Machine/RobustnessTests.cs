@@ -7,12 +7,14 @@ namespace VirtLab.Engine.Tests.MachineTests;
 public class RobustnessTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void RandomCodeNeverThrowsOnTheHost(bool flat32)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void RandomCodeNeverThrowsOnTheHost(bool flat32, bool randomGdt)
     {
+        int runs = int.TryParse(Environment.GetEnvironmentVariable("VIRTLAB_FUZZ_RUNS"), out var n) ? n : 150;
         var rng = new Random(20261129);
-        for (int run = 0; run < 150; run++)
+        for (int run = 0; run < runs; run++)
         {
             var m = new Machine(new MachineOptions { RamSize = 1u << 20 });
             var code = new byte[4096];
@@ -25,6 +27,15 @@ public class RobustnessTests
             else m.LoadFlatImage(code);
             // The IVT/IDT is random too, so faults go anywhere: the run must still end in a stop reason.
             m.Memory.Write(0, code.AsSpan(0, 1024));
+            if (randomGdt)
+            {
+                // Random descriptors after the null one: segment loads and far transfers meet every type.
+                var gdt = new byte[256];
+                rng.NextBytes(gdt);
+                m.Memory.Write(0x818, gdt);
+                m.Cpu.GdtrLimit = 0x817 + 256 - 0x800;
+                m.Cpu.IdtrBase = 0; m.Cpu.IdtrLimit = 0x3FF;
+            }
             var r = m.Run(20_000);
             Assert.True(Enum.IsDefined(r.StopReason), $"run {run}: {r.StopReason}");
             Assert.True(r.InstructionsRetired <= 20_000);
