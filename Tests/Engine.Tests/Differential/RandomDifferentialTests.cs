@@ -25,7 +25,8 @@ public class RandomDifferentialTests
     [MemberData(nameof(Seeds))]
     public void Random_sequences_match_qemu(int seed)
     {
-        var source = Generate(seed, cases: 60);
+        const int cases = 60;
+        var source = Generate(seed, cases);
         var work = Path.Combine(Path.GetTempPath(), "virtlab-fuzz", $"seed{seed}-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         try
@@ -45,8 +46,11 @@ public class RandomDifferentialTests
                 var e = r.ConsoleText.Split('\n');
                 int i = 0;
                 while (i < Math.Min(q.Length, e.Length) && q[i] == e[i]) i++;
-                string caseSource = CaseSource(source, i);
-                Assert.Fail($"seed {seed}, output line {i + 1} differs\n  qemu:   {(i < q.Length ? q[i] : "<end>")}\n  engine: {(i < e.Length ? e[i] : "<end>")}\ncase:\n{caseSource}");
+                // Each case prints two lines (registers, then memory and flags): real mode first, then protected mode.
+                int caseIndex = i / 2 % cases;
+                string mode = i / 2 < cases ? "real mode" : "32-bit protected mode";
+                string caseSource = CaseSource(source, caseIndex);
+                Assert.Fail($"seed {seed}, case {caseIndex} ({mode}), output line {i + 1} differs\n  qemu:   {(i < q.Length ? q[i] : "<end>")}\n  engine: {(i < e.Length ? e[i] : "<end>")}\ncase:\n{caseSource}");
             }
         }
         finally
@@ -70,7 +74,7 @@ public class RandomDifferentialTests
         var rng = new Random(seed);
         var sb = new StringBuilder();
         sb.AppendLine("%include \"rom.inc\"");
-        sb.AppendLine("ROM_START");
+        sb.AppendLine("%macro CASES 0");
         for (int c = 0; c < cases; c++)
         {
             sb.Append("; case ").Append(c).Append('\n');
@@ -90,7 +94,16 @@ public class RandomDifferentialTests
             sb.AppendLine($"  PFLAGS 0x{(afUndefined ? 0x8D5 & ~Af : 0x8D5):X}");
             sb.AppendLine("  NL");
         }
+        sb.AppendLine("%endmacro");
+        // The same cases in real mode and in 32-bit flat protected mode (rom.inc's CALL32).
+        sb.AppendLine("ROM_START");
+        sb.AppendLine("  CASES");
+        sb.AppendLine("  CALL32 pm_cases");
         sb.AppendLine("  EXIT 0");
+        sb.AppendLine("CODE32");
+        sb.AppendLine("pm_cases:");
+        sb.AppendLine("  CASES");
+        sb.AppendLine("  ret");
         sb.AppendLine("ROM_END");
         return sb.ToString();
     }
