@@ -217,14 +217,6 @@ PM_HANDLER 4
 PM_HANDLER 5
 PM_HANDLER 6
 
-%macro GATE 2
-  mov eax, %2
-  mov [IDTRAM + (%1)*8], ax
-  mov word [IDTRAM + (%1)*8 + 2], 0x08
-  mov word [IDTRAM + (%1)*8 + 4], 0x8E00
-  shr eax, 16
-  mov [IDTRAM + (%1)*8 + 6], ax
-%endmacro
 
 pm_tests:
   mov esi, rom_idt32
@@ -232,11 +224,11 @@ pm_tests:
   mov ecx, 32*8/4
   cld
   rep movsd
-  GATE 0, pmh_0
-  GATE 3, pmh_3
-  GATE 4, pmh_4
-  GATE 5, pmh_5
-  GATE 6, pmh_6
+  SET_GATE 0, pmh_0
+  SET_GATE 3, pmh_3
+  SET_GATE 4, pmh_4
+  SET_GATE 5, pmh_5
+  SET_GATE 6, pmh_6
   lidt [pm_idtr]
   TESTS
   lidt [rom_idtr32]

@@ -234,14 +234,6 @@ h_pm_setcf:
   mov eax, 0xBEEF
   iretd
 
-%macro GATE 3 ; vector, handler, type (0x8E interrupt gate, 0x8F trap gate)
-  mov eax, %2
-  mov [IDTRAM + (%1)*8], ax
-  mov word [IDTRAM + (%1)*8 + 2], 0x08
-  mov word [IDTRAM + (%1)*8 + 4], (%3) << 8
-  shr eax, 16
-  mov [IDTRAM + (%1)*8 + 6], ax
-%endmacro
 
 pm_tests:
   ; copy the 32 exception gates of the ROM IDT, add ours
@@ -250,11 +242,11 @@ pm_tests:
   mov ecx, 32*8/4
   cld
   rep movsd
-  GATE 3, h_pm, 0x8E
-  GATE 4, h_pm, 0x8E
-  GATE 0x40, h_pm, 0x8E
-  GATE 0x41, h_pm_setcf, 0x8E
-  GATE 0x42, h_pm, 0x8F
+  SET_GATE 3, h_pm, 0x8E
+  SET_GATE 4, h_pm, 0x8E
+  SET_GATE 0x40, h_pm, 0x8E
+  SET_GATE 0x41, h_pm_setcf, 0x8E
+  SET_GATE 0x42, h_pm, 0x8F
   lidt [pm_idtr]
   cld
   PRINTLN "int 40h (interrupt gate) with flags 08D7:"

@@ -87,14 +87,6 @@ PMH 11, 1
 PMH 12, 1
 PMH 13, 1
 
-%macro GATE 2
-  mov eax, %2
-  mov [IDTRAM + (%1)*8], ax
-  mov word [IDTRAM + (%1)*8 + 2], 0x08
-  mov word [IDTRAM + (%1)*8 + 4], 0x8E00
-  shr eax, 16
-  mov [IDTRAM + (%1)*8 + 6], ax
-%endmacro
 
 pm_tests:
   mov esi, rom_idt32
@@ -102,15 +94,15 @@ pm_tests:
   mov ecx, 32*8/4
   cld
   rep movsd
-  GATE 0, pmh_0
-  GATE 6, pmh_6
-  GATE 10, pmh_10
-  GATE 11, pmh_11
-  GATE 12, pmh_12
-  GATE 13, pmh_13
+  SET_GATE 0, pmh_0
+  SET_GATE 6, pmh_6
+  SET_GATE 10, pmh_10
+  SET_GATE 11, pmh_11
+  SET_GATE 12, pmh_12
+  SET_GATE 13, pmh_13
   ; gate 0x21: present interrupt gate; 0x22: not present; IDT limit covers 0x00-0x2F
-  GATE 0x21, pmh_6
-  GATE 0x22, pmh_6
+  SET_GATE 0x21, pmh_6
+  SET_GATE 0x22, pmh_6
   and byte [IDTRAM + 0x22*8 + 5], 0x7F
   lidt [pm_idtr]
   push dword 0x002
