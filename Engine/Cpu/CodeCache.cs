@@ -4,8 +4,9 @@ namespace VirtLab.Engine;
 
 /// <summary>
 /// The decoded-instruction cache: blocks keyed by (linear start, CS base, code size), found first
-/// in a small direct-mapped table and then in a dictionary; each block is registered on the
-/// physical pages its bytes come from, and a write to such a page invalidates them all
+/// in a small direct-mapped table and then in a dictionary, and reused only while the linear start
+/// still translates to the physical address they were decoded from; each block is registered on
+/// the physical pages its bytes come from, and a write to such a page invalidates them all
 /// (QEMU's and Blink's design: translation blocks invalidated on write).
 /// </summary>
 public sealed partial class Cpu
@@ -53,23 +54,44 @@ public sealed partial class Cpu
         ref var cs = ref Segments[(int)SegmentRegister.CS];
         uint linear = cs.Base + Eip;
         bool code32 = cs.Big;
+        uint physical = linear;
+        if (_paging && !TryTranslate(linear, _accessRead, out physical, out uint faultCode))
+            return FetchFaultBlock(linear, faultCode & 0x7FFF_FFFF);
         int slot = (int)((linear ^ (linear >> 12) ^ cs.Base) & (FastCacheSize - 1));
         var b = _fastCache[slot];
-        if (b != null && b.Valid && b.LinearStart == linear && b.CsBase == cs.Base && b.Code32 == code32 && b.CsLimit == cs.Limit) return b;
-        if (!_blocks.TryGetValue((linear, cs.Base, code32), out b) || b.CsLimit != cs.Limit)
+        if (b != null && b.Valid && b.LinearStart == linear && b.CsBase == cs.Base && b.Code32 == code32 && b.CsLimit == cs.Limit
+            && b.PhysicalStart == physical && (b.SecondFrame == uint.MaxValue || SecondFrameMatches(b))) return b;
+        if (!_blocks.TryGetValue((linear, cs.Base, code32), out b) || b.CsLimit != cs.Limit || b.PhysicalStart != physical
+            || (b.SecondFrame != uint.MaxValue && !SecondFrameMatches(b)))
         {
-            // A block's fetch-limit checks were made against the CS limit it was decoded under.
+            // A block's fetch-limit checks were made against the CS limit it was decoded under, and
+            // its bytes came from the physical pages the linear addresses mapped to then.
             if (b != null) b.Valid = false;
-            b = DecodeBlock(linear, cs.Base, code32, cs.Limit);
+            b = DecodeBlock(linear, cs.Base, code32, cs.Limit, physical);
+            if (b.PhysicalStart == uint.MaxValue) return b; // a fetch fault: not cached
             _blocks[(linear, cs.Base, code32)] = b;
         }
         _fastCache[slot] = b;
         return b;
     }
 
-    private CodeBlock DecodeBlock(uint linear, uint csBase, bool code32, uint limit)
+    private bool SecondFrameMatches(CodeBlock b) =>
+        TryTranslate((b.LinearStart | 0xFFF) + 1, _accessRead, out uint p, out _) && (p & ~0xFFFu) == b.SecondFrame;
+
+    /// <summary>A one-instruction block that raises the #PF of an instruction fetch (never cached).</summary>
+    private unsafe CodeBlock FetchFaultBlock(uint linear, uint errorCode)
     {
-        _reader ??= new GuestCodeReader(Memory);
+        var d = new DecodedInstruction
+        {
+            Ip = Eip, NextIp = Eip, LinearAddress = linear, Length = 0, EndsBlock = true,
+            Handler = &FetchPageFault, Immediate = linear, Immediate2 = errorCode,
+        };
+        return new CodeBlock(linear, Segments[(int)SegmentRegister.CS].Base, Code32, new[] { d }) { PhysicalStart = uint.MaxValue, CsLimit = Segments[(int)SegmentRegister.CS].Limit };
+    }
+
+    private CodeBlock DecodeBlock(uint linear, uint csBase, bool code32, uint limit, uint physical)
+    {
+        _reader ??= new GuestCodeReader(this);
         var reader = _reader;
         var decoder = code32
             ? _decoder32 ??= Decoder.Create(32, reader, 0, DecoderOptions.None)
@@ -77,35 +99,55 @@ public sealed partial class Cpu
         reader.CsBase = csBase;
         reader.Limit = limit;
         reader.OffsetMask = code32 ? 0xFFFF_FFFF : 0xFFFF;
+        reader.Access = _accessRead;
+        reader.ResetTranslation();
         uint ip = Eip;
         uint firstPage = linear >> PhysicalMemory.PageShift;
         var list = new List<DecodedInstruction>(8);
-        var pages = new HashSet<uint>();
+        uint secondFrame = uint.MaxValue;
         while (true)
         {
             reader.Offset = ip;
             reader.PastLimit = false;
+            reader.PageFaulted = false;
             decoder.IP = ip;
             decoder.Decode(out var instr);
-            var d = Prepare(instr, ip, csBase, code32, reader.PastLimit || decoder.LastError == DecoderError.NoMoreBytes);
+            uint lastLinear = csBase + ip + (uint)Math.Max(instr.Length, 1) - 1;
+            bool crosses = (lastLinear >> PhysicalMemory.PageShift) != ((csBase + ip) >> PhysicalMemory.PageShift);
+            if (list.Count > 0 && (crosses || reader.PageFaulted)) break; // starts the next block, alone
+            DecodedInstruction d;
+            if (reader.PageFaulted && !reader.PastLimit)
+            {
+                if (list.Count == 0 && reader.FaultLinear == linear) return FetchFaultBlock(linear, reader.FaultCode);
+                d = FetchFaultInstruction(ip, csBase, reader.FaultLinear, reader.FaultCode);
+            }
+            else d = Prepare(instr, ip, csBase, code32, reader.PastLimit || decoder.LastError == DecoderError.NoMoreBytes);
+            if (crosses && !reader.PageFaulted && d.Length > 0 && TryTranslate(lastLinear, _accessRead, out uint p2, out _))
+                secondFrame = p2 & ~0xFFFu;
             list.Add(d);
-            uint lastLinear = csBase + ip + (uint)Math.Max(d.Length, 1u) - 1;
-            pages.Add((csBase + ip) >> PhysicalMemory.PageShift);
-            pages.Add(lastLinear >> PhysicalMemory.PageShift);
             ip = d.NextIp;
-            if (d.EndsBlock || list.Count >= MaxBlockInstructions) break;
+            if (d.EndsBlock || crosses || list.Count >= MaxBlockInstructions) break;
             if (((csBase + ip) >> PhysicalMemory.PageShift) != firstPage) break;
         }
-        var block = new CodeBlock(linear, csBase, code32, list.ToArray()) { CsLimit = limit };
-        foreach (var p in pages)
-        {
-            Memory.MarkCodePage(p);
-            if (!_blocksByPage.TryGetValue(p, out var l)) _blocksByPage[p] = l = new List<CodeBlock>();
-            l.Add(block);
-        }
+        var block = new CodeBlock(linear, csBase, code32, list.ToArray()) { CsLimit = limit, PhysicalStart = physical, SecondFrame = secondFrame };
+        RegisterOnPage(block, physical >> PhysicalMemory.PageShift);
+        if (secondFrame != uint.MaxValue) RegisterOnPage(block, secondFrame >> PhysicalMemory.PageShift);
         BlocksDecoded++;
         return block;
     }
+
+    private void RegisterOnPage(CodeBlock block, uint page)
+    {
+        Memory.MarkCodePage(page);
+        if (!_blocksByPage.TryGetValue(page, out var l)) _blocksByPage[page] = l = new List<CodeBlock>();
+        l.Add(block);
+    }
+
+    private unsafe DecodedInstruction FetchFaultInstruction(uint ip, uint csBase, uint faultLinear, uint code) => new()
+    {
+        Ip = ip, NextIp = ip, LinearAddress = csBase + ip, Length = 0, EndsBlock = true,
+        Handler = &FetchPageFault, Immediate = faultLinear, Immediate2 = code,
+    };
 
     /// <summary>Turns one Iced instruction into a <see cref="DecodedInstruction"/> with its handler.</summary>
     private unsafe DecodedInstruction Prepare(in Instruction instr, uint ip, uint csBase, bool code32, bool pastLimit)
@@ -238,5 +280,7 @@ public sealed partial class Cpu
     }
 
     private static void FetchBeyondLimit(Cpu cpu, DecodedInstruction d) => throw CpuException.GP(0);
+    /// <summary>An instruction fetch from a page that is not present or not user-accessible: #PF with CR2 = the byte's linear address.</summary>
+    private static void FetchPageFault(Cpu cpu, DecodedInstruction d) => throw cpu.PageFault(d.Immediate, d.Immediate2);
     private static void InstructionTooLong(Cpu cpu, DecodedInstruction d) => throw CpuException.GP(0);
 }

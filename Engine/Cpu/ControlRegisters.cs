@@ -8,26 +8,36 @@ public sealed partial class Cpu
 
     /// <summary>
     /// MOV to CR0 (SDM Vol. 3A 2.5): PG without PE, or NW without CD, is #GP(0). ET is hardwired to 1
-    /// on 486+. Paging itself comes with issue 3; until then setting PG raises #GP(0) rather than
-    /// running with a silently ignored page table.
+    /// on 486+. Setting PE leaves CPL 0 until CS is reloaded; a change of PG or WP flushes the TLB.
     /// </summary>
-    internal void WriteCr0(uint value)
+    public void WriteCr0(uint value)
     {
         if ((value & Cr0PG) != 0 && (value & Cr0PE) == 0) throw CpuException.GP(0);
         if ((value & Cr0NW) != 0 && (value & Cr0CD) == 0) throw CpuException.GP(0);
-        if ((value & Cr0PG) != 0) throw CpuException.GP(0); // paging: issue 3
         value |= Cr0ET;
         value &= Cr0PE | Cr0MP | Cr0EM | Cr0TS | Cr0ET | Cr0NE | Cr0WP | Cr0AM | Cr0NW | Cr0CD | Cr0PG;
+        uint old = Cr0;
         Cr0 = value;
+        if (((old ^ value) & (Cr0PG | Cr0WP | Cr0PE)) != 0) FlushTlb();
+        if (((old ^ value) & Cr0PE) != 0)
+        {
+            _cpl = 0; // real mode, or protected mode before the first CS load: CPL 0
+            UpdatePagingState();
+            RefreshSegmentBounds();
+        }
+        else UpdatePagingState();
         _breakBlock = true;
     }
 
     /// <summary>MOV to CR4: setting a bit this CPU does not have (CPUID leaf 1 EDX) is #GP(0). VME PVI TSD DE PSE MCE PGE are accepted.</summary>
-    internal void WriteCr4(uint value)
+    public void WriteCr4(uint value)
     {
         const uint supported = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80;
         if ((value & ~supported) != 0) throw CpuException.GP(0);
+        uint old = Cr4;
         Cr4 = value;
+        if (((old ^ value) & (Cr4PSE | Cr4PGE)) != 0) FlushTlb(); // SDM 4.10.4.1: toggling PGE flushes all, globals included
+        _breakBlock = true;
     }
 
     internal ulong ReadMsr(uint msr) => msr switch

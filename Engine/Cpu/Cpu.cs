@@ -52,6 +52,9 @@ public sealed partial class Cpu
         R[(int)Reg32.EDX] = ResetSignature;
         Eip = 0xFFF0;
         Cr0 = 0x6000_0010; Cr2 = 0; Cr3 = 0; Cr4 = 0;
+        _cpl = 0;
+        UpdatePagingState();
+        FlushTlb();
         Array.Clear(Dr);
         Dr[6] = 0xFFFF0FF0; Dr[7] = 0x400;
         GdtrBase = 0; GdtrLimit = 0xFFFF; IdtrBase = 0; IdtrLimit = 0xFFFF;
@@ -71,7 +74,9 @@ public sealed partial class Cpu
     /// <summary>Real-mode entry at CS:IP with SS:SP, as a boot loader would leave it (QEMU floppy boot without a BIOS: CS:IP 0:7C00).</summary>
     public void EnterRealMode(ushort cs, ushort ip, ushort ss = 0, ushort sp = 0x7C00)
     {
-        Cr0 &= ~Cr0PE;
+        Cr0 &= ~(Cr0PE | Cr0PG);
+        _cpl = 0;
+        UpdatePagingState();
         LoadSegmentReal(SegmentRegister.CS, cs);
         LoadSegmentReal(SegmentRegister.SS, ss);
         LoadSegmentReal(SegmentRegister.DS, 0);
@@ -83,8 +88,20 @@ public sealed partial class Cpu
     }
 
     public bool ProtectedMode => (Cr0 & Cr0PE) != 0;
-    /// <summary>Current privilege level: CS.RPL in protected mode (SS.DPL once issue 3 tracks it), 0 in real mode.</summary>
-    public int Cpl => !ProtectedMode ? 0 : Virtual8086 ? 3 : Segments[(int)SegmentRegister.CS].Selector & 3;
+    private int _cpl;
+
+    /// <summary>
+    /// Current privilege level (SDM Vol. 3A 5.5): 0 in real mode and right after CR0.PE is set, 3 in
+    /// virtual-8086 mode, otherwise CS.RPL as the last CS load left it.
+    /// </summary>
+    public int Cpl => _cpl;
+
+    /// <summary>Recomputes CPL after a CS load or a VM change, then the paging access kinds and segment checks that depend on it.</summary>
+    private void UpdateCpl()
+    {
+        _cpl = !ProtectedMode ? 0 : Virtual8086 ? 3 : Segments[(int)SegmentRegister.CS].Selector & 3;
+        UpdatePagingState();
+    }
     /// <summary>Virtual-8086 mode: protected mode with EFLAGS.VM set (segments load the real-mode way, CPL 3).</summary>
     public bool Virtual8086 => ProtectedMode && (_flags & VM) != 0;
     public bool Code32 => Segments[(int)SegmentRegister.CS].Big;
@@ -132,13 +149,22 @@ public sealed partial class Cpu
         seg.Base = (uint)selector << 4;
         if (s == SegmentRegister.CS) { seg.Rights = (ushort)((seg.Rights & ~0x4000) | 0x9B); }
         if (seg.Unusable) { seg.Unusable = false; }
-        seg.UpdateBounds();
+        seg.UpdateBounds(typeChecks: false);
+        if (s == SegmentRegister.CS) UpdateCpl();
     }
 
     /// <summary>Sets a segment register's visible and hidden parts directly (for loaders and monitors).</summary>
     public void SetSegment(SegmentRegister s, SegmentCache cache)
     {
-        cache.UpdateBounds();
+        cache.UpdateBounds(typeChecks: ProtectedMode && !Virtual8086);
         Segments[(int)s] = cache;
+        if (s == SegmentRegister.CS) UpdateCpl();
+    }
+
+    /// <summary>Recomputes every segment's access bounds after a mode change (type checks apply in protected mode only).</summary>
+    private void RefreshSegmentBounds()
+    {
+        bool typeChecks = ProtectedMode && !Virtual8086;
+        for (int i = 0; i < Segments.Length; i++) Segments[i].UpdateBounds(typeChecks);
     }
 }

@@ -24,4 +24,6 @@ public sealed class CpuException : Exception
     public static CpuException SS(uint code = 0) => new(ExceptionVector.SS, code);
     public static CpuException NP(uint code) => new(ExceptionVector.NP, code);
     public static CpuException DE() => new(ExceptionVector.DE);
+    public static CpuException TS(uint code) => new(ExceptionVector.TS, code);
+    public static CpuException PF(uint code) => new(ExceptionVector.PF, code);
 }

@@ -117,8 +117,8 @@ public sealed partial class Cpu
     {
         uint entry = (uint)vector * 4;
         if (entry + 3 > IdtrLimit) throw CpuException.GP((uint)vector * 8 + 2);
-        ushort newIp = Memory.ReadUInt16(IdtrBase + entry);
-        ushort newCs = Memory.ReadUInt16(IdtrBase + entry + 2);
+        ushort newIp = ReadSystem16(IdtrBase + entry);
+        ushort newCs = ReadSystem16(IdtrBase + entry + 2);
         uint flags = GetEFlags();
         Push16((ushort)flags);
         Push16(Segments[(int)SegmentRegister.CS].Selector);
@@ -137,8 +137,8 @@ public sealed partial class Cpu
         uint ext = software ? 0u : 1u;
         uint idtError = (uint)vector * 8 + 2 + ext;
         if ((uint)vector * 8 + 7 > IdtrLimit) throw CpuException.GP(idtError);
-        uint lo = Memory.ReadUInt32(IdtrBase + (uint)vector * 8);
-        uint hi = Memory.ReadUInt32(IdtrBase + (uint)vector * 8 + 4);
+        uint lo = ReadSystem32(IdtrBase + (uint)vector * 8);
+        uint hi = ReadSystem32(IdtrBase + (uint)vector * 8 + 4);
         int type = (int)(hi >> 8) & 0x1F;
         int dpl = (int)(hi >> 13) & 3;
         bool present = (hi & 0x8000) != 0;

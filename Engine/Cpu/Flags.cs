@@ -144,8 +144,10 @@ public sealed partial class Cpu
     /// <summary>Sets EFLAGS as is (bit 1 forced to 1, bits 3, 5, 15 forced to 0). Privilege rules belong to the callers (POPF, IRET).</summary>
     public void SetEFlags(uint value)
     {
+        uint old = _flags;
         _flags = (value | 2) & ~0x8028u & 0x003F_7FD7;
         _lazyMask = 0;
+        if (((old ^ _flags) & VM) != 0) { UpdateCpl(); RefreshSegmentBounds(); }
     }
 
     public uint EFlags { get => GetEFlags(); set => SetEFlags(value); }

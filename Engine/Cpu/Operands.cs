@@ -72,8 +72,9 @@ public sealed partial class Cpu
             return ReadReg(d.Reg0, size);
         }
         offset = EffectiveAddress(d);
-        // A read-modify-write needs write access too; check the whole access first (issue 3 adds the writable-segment check).
-        return ReadMem(d.Segment, offset, size);
+        // A read-modify-write reads with write intent: a read-only segment or page faults on the read
+        // (#PF error code with W=1), and the dirty bit is set then, as on hardware.
+        return ReadMemForWrite(d.Segment, offset, size);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

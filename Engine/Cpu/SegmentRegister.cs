@@ -17,16 +17,30 @@ public struct SegmentCache
     public ushort Rights;
     /// <summary>A null selector loaded in protected mode: every access faults with #GP(0).</summary>
     public bool Unusable;
-    // The offsets an access may touch, derived from Limit, expand-down and Unusable by UpdateBounds().
-    internal uint MinOffset, MaxOffset;
+    // The offsets a read (MinOffset..MaxOffset) and a write (WriteMinOffset..WriteMaxOffset) may touch,
+    // derived from Limit, expand-down, Unusable and the type by UpdateBounds(); an empty range
+    // (min > max) makes every such access fault.
+    internal uint MinOffset, MaxOffset, WriteMinOffset, WriteMaxOffset;
 
-    /// <summary>Recomputes the valid offset range: [0, limit] expand-up, [limit+1, 0xFFFF or 0xFFFFFFFF] expand-down data (SDM Vol. 3A 5.3), none when unusable.</summary>
-    public void UpdateBounds()
+    /// <summary>
+    /// Recomputes the valid offset ranges: [0, limit] expand-up, [limit+1, 0xFFFF or 0xFFFFFFFF]
+    /// expand-down data (SDM Vol. 3A 5.3), none when unusable. With <paramref name="typeChecks"/>
+    /// (protected mode, SDM 5.4.1) writes need a writable data segment and reads a data or readable
+    /// code segment; in real and virtual-8086 mode the type is not checked.
+    /// </summary>
+    public void UpdateBounds(bool typeChecks = true)
     {
-        if (Unusable) { MinOffset = 0xFFFF_FFFF; MaxOffset = 0; return; }
+        if (Unusable) { MinOffset = WriteMinOffset = 0xFFFF_FFFF; MaxOffset = WriteMaxOffset = 0; return; }
         bool expandDown = (Rights & 0x1C) == 0x14; // data segment (S=1, bit 3 = 0) with E (bit 2)
         if (expandDown) { MinOffset = Limit + 1; MaxOffset = Big ? 0xFFFF_FFFF : 0xFFFF; }
         else { MinOffset = 0; MaxOffset = Limit; }
+        WriteMinOffset = MinOffset; WriteMaxOffset = MaxOffset;
+        if (!typeChecks) return;
+        bool code = (Rights & 0x08) != 0;
+        bool readable = !code || (Rights & 0x02) != 0;
+        bool writable = !code && (Rights & 0x02) != 0;
+        if (!writable) { WriteMinOffset = 0xFFFF_FFFF; WriteMaxOffset = 0; }
+        if (!readable) { MinOffset = 0xFFFF_FFFF; MaxOffset = 0; }
     }
 
     public readonly bool Big => (Rights & 0x4000) != 0;

@@ -14,7 +14,7 @@ public sealed partial class Cpu
         if ((selector & 4) != 0) throw CpuException.GP(error); // LDT: issue 3
         uint index = (uint)selector & 0xFFF8;
         if (index + 7 > GdtrLimit) throw CpuException.GP(error);
-        return (Memory.ReadUInt32(GdtrBase + index), Memory.ReadUInt32(GdtrBase + index + 4));
+        return (ReadSystem32(GdtrBase + index), ReadSystem32(GdtrBase + index + 4));
     }
 
     /// <summary>Builds a descriptor cache from raw descriptor words (granularity applied).</summary>
@@ -34,7 +34,7 @@ public sealed partial class Cpu
     /// <summary>Sets the accessed bit of a descriptor in memory, as the processor does on a load (SDM Vol. 3A 3.4.5.1).</summary>
     private void SetAccessed(ushort selector, uint hi)
     {
-        if ((hi & 0x100) == 0) Memory.WriteUInt32(GdtrBase + (selector & 0xFFF8u) + 4, hi | 0x100);
+        if ((hi & 0x100) == 0) WriteSystem32(GdtrBase + (selector & 0xFFF8u) + 4, hi | 0x100);
     }
 
     /// <summary>MOV/POP/LDS... to a data segment register or SS, by the mode's rules.</summary>

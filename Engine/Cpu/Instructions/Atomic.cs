@@ -45,7 +45,8 @@ internal static class Atomic
     static void Cmpxchg8b(Cpu c, DecodedInstruction d)
     {
         uint off = c.EffectiveAddress(d);
-        c.CheckAccess(d.Segment, off, 8);
+        c.CheckWrite(d.Segment, off, 4);
+        c.CheckWrite(d.Segment, (off + 4) & d.AddressMask, 4);
         uint lo = c.ReadMem32(d.Segment, off), hi = c.ReadMem32(d.Segment, (off + 4) & d.AddressMask);
         if (lo == c.R[0] && hi == c.R[2])
         {

@@ -26,7 +26,7 @@ internal static class Stack
     {
         uint sp = c.R[4], mask = c.StackMask;
         for (int k = 1; k <= count; k++)
-            c.CheckAccess(SegmentRegister.SS, (sp - (uint)(k * size)) & mask, size);
+            c.CheckWrite(SegmentRegister.SS, (sp - (uint)(k * size)) & mask, size);
     }
 
     /// <summary>EFLAGS.VM is set (virtual-8086 mode).</summary>
@@ -64,7 +64,7 @@ internal static class Stack
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.MovFromSegment)) return;
         uint sp = (c.R[4] - 4) & c.StackMask;
-        c.CheckAccess(SegmentRegister.SS, sp, 4);
+        c.CheckWrite(SegmentRegister.SS, sp, 4);
         c.WriteMem16(SegmentRegister.SS, sp, c.Segments[d.Reg0].Selector);
         c.SetStackPointer(sp);
     }

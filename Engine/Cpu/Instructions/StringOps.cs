@@ -98,7 +98,7 @@ namespace VirtLab.Engine.Instructions
                             break;
                         case Op.Ins:
                         {
-                            c.CheckAccess(SegmentRegister.ES, dof, size);
+                            c.CheckWrite(SegmentRegister.ES, dof, size);
                             uint value;
                             if (c.Monitor is not { } mon || !mon.OnPortIn(c, port, size, out value)) value = c.Io.Read(port, size);
                             c.WriteMem(SegmentRegister.ES, dof, size, value & m);

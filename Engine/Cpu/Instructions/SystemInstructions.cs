@@ -73,7 +73,7 @@ internal static class SystemInstructions
         {
             case 0: c.WriteCr0(v); break;
             case 2: c.Cr2 = v; break;
-            case 3: c.Cr3 = v; break;
+            case 3: c.WriteCr3(v); break;
             default: c.WriteCr4(v); break;
         }
     }
@@ -132,7 +132,7 @@ internal static class SystemInstructions
         uint b = idt ? c.IdtrBase : c.GdtrBase;
         // SDM SGDT operation: with a 16-bit operand size the 24-bit base is stored and byte 5 is 0.
         if (d.OperandSize != 4) b &= 0x00FF_FFFF;
-        c.CheckAccess(d.Segment, off, 6);
+        c.CheckWrite(d.Segment, off, 6);
         c.WriteMem16(d.Segment, off, limit);
         c.WriteMem32(d.Segment, (off + 2) & d.AddressMask, b);
     }
@@ -185,11 +185,12 @@ internal static class SystemInstructions
         RequireCpl0(c);
     }
 
-    /// <summary>INVLPG m: no TLB until paging exists (issue 3); the privilege check is real. A register operand is #UD.</summary>
+    /// <summary>INVLPG m: drops the TLB entry of the page holding the operand's linear address (no limit or page check, SDM Vol. 2A). CPL 0 only.</summary>
     [Handles(Code.Invlpg_m)]
     static void Invlpg(Cpu c, DecodedInstruction d)
     {
         if (Intercepted(c, d, SensitiveKind.Invlpg)) return;
         RequireCpl0(c);
+        c.InvalidatePage(c.Segments[(int)d.Segment].Base + c.EffectiveAddress(d));
     }
 }

@@ -1,0 +1,165 @@
+using System.Runtime.CompilerServices;
+
+namespace VirtLab.Engine;
+
+/// <summary>
+/// 32-bit paging (SDM Vol. 3A 4.3): a two-level walk from CR3 through a page directory and page
+/// tables, 4 MiB pages with CR4.PSE, global pages with CR4.PGE, accessed/dirty bits, U/S and R/W
+/// with CR0.WP, and #PF with CR2 and the error code of SDM 4.7. Translations are cached in a
+/// direct-mapped TLB (4096 entries by linear page number); an entry remembers which of the four
+/// kinds of access (supervisor/user x read/write) it allows, and allows writes only once the
+/// page's dirty bit is set, so the first write through a clean entry walks again and sets D.
+/// The TLB is flushed by MOV CR3 (except global entries), INVLPG (one page), and any change of
+/// CR0.PG/WP or CR4.PSE/PGE; like a real TLB it may serve a stale entry after the guest edits a
+/// page table without flushing.
+/// </summary>
+public sealed partial class Cpu
+{
+    /// <summary>The four kinds of access a TLB entry may allow (bit per kind).</summary>
+    internal const byte AccessSupervisorRead = 1, AccessSupervisorWrite = 2, AccessUserRead = 4, AccessUserWrite = 8;
+
+    public const uint Cr4VME = 1, Cr4PVI = 2, Cr4TSD = 4, Cr4DE = 8, Cr4PSE = 0x10, Cr4PGE = 0x80;
+
+    /// <summary>#PF error code bits (SDM Vol. 3A 4.7).</summary>
+    public const uint PfPresent = 1, PfWrite = 2, PfUser = 4;
+
+    private const int TlbBits = 12, TlbSize = 1 << TlbBits;
+
+    private struct TlbEntry
+    {
+        public uint Page;     // linear page number
+        public uint Frame;    // physical address of the page
+        public byte Allowed;  // Access* bits; 0 = invalid
+        public bool Global;
+    }
+
+    private readonly TlbEntry[] _tlb = new TlbEntry[TlbSize];
+    private bool _paging;
+    /// <summary>The access kinds of an ordinary data access at the current privilege level (CPL 3 = user).</summary>
+    private byte _accessRead = AccessSupervisorRead, _accessWrite = AccessSupervisorWrite;
+
+    /// <summary>TLB fills since reset (page walks that succeeded): a figure for the Bench and tests.</summary>
+    public long PageWalks { get; private set; }
+    /// <summary>True when CR0.PG (and PE) are set.</summary>
+    public bool PagingEnabled => _paging;
+
+    /// <summary>Recomputes the paging switch and the user/supervisor access kinds after CR0, CPL or VM changes.</summary>
+    private void UpdatePagingState()
+    {
+        _paging = (Cr0 & (Cr0PG | Cr0PE)) == (Cr0PG | Cr0PE);
+        bool user = _cpl == 3;
+        _accessRead = user ? AccessUserRead : AccessSupervisorRead;
+        _accessWrite = user ? AccessUserWrite : AccessSupervisorWrite;
+    }
+
+    /// <summary>Drops every TLB entry, or every non-global one (MOV CR3 with CR4.PGE).</summary>
+    public void FlushTlb(bool keepGlobal = false)
+    {
+        if (!keepGlobal || (Cr4 & Cr4PGE) == 0) { Array.Clear(_tlb); return; }
+        for (int i = 0; i < _tlb.Length; i++)
+            if (!_tlb[i].Global) _tlb[i].Allowed = 0;
+    }
+
+    /// <summary>INVLPG: drops the entry of one linear page, global or not.</summary>
+    public void InvalidatePage(uint linear)
+    {
+        ref var e = ref _tlb[(linear >> 12) & (TlbSize - 1)];
+        if (e.Page == linear >> 12) e.Allowed = 0;
+    }
+
+    /// <summary>MOV to CR3: loads the page-directory base and flushes the non-global TLB entries.</summary>
+    internal void WriteCr3(uint value)
+    {
+        Cr3 = value;
+        FlushTlb(keepGlobal: true);
+        _breakBlock = true;
+    }
+
+    /// <summary>Linear to physical for one access; faults with #PF. Without paging the address is unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint Translate(uint linear, byte access)
+    {
+        if (!_paging) return linear;
+        ref var e = ref _tlb[(linear >> 12) & (TlbSize - 1)];
+        if (e.Page == linear >> 12 && (e.Allowed & access) != 0) return e.Frame | (linear & 0xFFF);
+        return Walk(linear, access, raise: true, out _);
+    }
+
+    /// <summary>Translation that reports the #PF error code instead of raising it (for instruction fetch and debuggers).</summary>
+    internal bool TryTranslate(uint linear, byte access, out uint physical, out uint faultCode)
+    {
+        faultCode = 0;
+        if (!_paging) { physical = linear; return true; }
+        ref var e = ref _tlb[(linear >> 12) & (TlbSize - 1)];
+        if (e.Page == linear >> 12 && (e.Allowed & access) != 0) { physical = e.Frame | (linear & 0xFFF); return true; }
+        physical = Walk(linear, access, raise: false, out faultCode);
+        return faultCode == 0;
+    }
+
+    /// <summary>Raises #PF for <paramref name="linear"/>: CR2 = the address, error code as given (SDM Vol. 3A 4.7, 6.15).</summary>
+    internal CpuException PageFault(uint linear, uint errorCode)
+    {
+        Cr2 = linear;
+        return CpuException.PF(errorCode);
+    }
+
+    /// <summary>
+    /// Walks the tables for one access. Permissions combine both levels (U/S and R/W both needed);
+    /// a supervisor write to a read-only page is allowed unless CR0.WP. Accessed bits (and the dirty
+    /// bit on a write) are set only when the access is allowed, as Bochs and the 386 do.
+    /// </summary>
+    private uint Walk(uint linear, byte access, bool raise, out uint faultCode)
+    {
+        bool write = (access & (AccessSupervisorWrite | AccessUserWrite)) != 0;
+        bool user = (access & (AccessUserRead | AccessUserWrite)) != 0;
+        uint code = (write ? PfWrite : 0) | (user ? PfUser : 0);
+        faultCode = 0;
+        uint pdeAddress = (Cr3 & 0xFFFF_F000) | ((linear >> 20) & 0xFFC);
+        uint pde = Memory.ReadUInt32(pdeAddress);
+        if ((pde & 1) == 0) return Fail(linear, code, raise, out faultCode);
+        bool large = (pde & 0x80) != 0 && (Cr4 & Cr4PSE) != 0;
+        uint leaf, leafAddress, frame, rw, us;
+        if (large)
+        {
+            leaf = pde; leafAddress = pdeAddress;
+            frame = (pde & 0xFFC0_0000) | (linear & 0x003F_F000);
+            rw = pde & 2; us = pde & 4;
+        }
+        else
+        {
+            leafAddress = (pde & 0xFFFF_F000) | ((linear >> 10) & 0xFFC);
+            leaf = Memory.ReadUInt32(leafAddress);
+            if ((leaf & 1) == 0) return Fail(linear, code, raise, out faultCode);
+            frame = leaf & 0xFFFF_F000;
+            rw = pde & leaf & 2; us = pde & leaf & 4;
+        }
+        bool wp = (Cr0 & Cr0WP) != 0;
+        if (user && us == 0) return Fail(linear, code | PfPresent, raise, out faultCode);
+        if (write && rw == 0 && (user || wp)) return Fail(linear, code | PfPresent, raise, out faultCode);
+
+        // Accessed and dirty bits (SDM 4.8): the directory entry's A, then the leaf's A (and D on a write).
+        if (!large && (pde & 0x20) == 0) Memory.WriteUInt32(pdeAddress, pde | 0x20);
+        uint newLeaf = leaf | 0x20 | (write ? 0x40u : 0);
+        if (newLeaf != leaf) Memory.WriteUInt32(leafAddress, newLeaf);
+        bool dirty = (newLeaf & 0x40) != 0;
+
+        byte allowed = AccessSupervisorRead;
+        if (dirty && (rw != 0 || !wp)) allowed |= AccessSupervisorWrite;
+        if (us != 0) allowed |= AccessUserRead;
+        if (dirty && us != 0 && rw != 0) allowed |= AccessUserWrite;
+        ref var e = ref _tlb[(linear >> 12) & (TlbSize - 1)];
+        e.Page = linear >> 12;
+        e.Frame = frame;
+        e.Allowed = allowed;
+        e.Global = (Cr4 & Cr4PGE) != 0 && (leaf & 0x100) != 0;
+        PageWalks++;
+        return frame | (linear & 0xFFF);
+    }
+
+    private uint Fail(uint linear, uint code, bool raise, out uint faultCode)
+    {
+        if (raise) throw PageFault(linear, code);
+        faultCode = code | 0x8000_0000; // non-zero marker even for error code 0 (a not-present supervisor read)
+        return 0;
+    }
+}
