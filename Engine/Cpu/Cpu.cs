@@ -58,6 +58,9 @@ public sealed partial class Cpu
         Array.Clear(Dr);
         Dr[6] = 0xFFFF0FF0; Dr[7] = 0x400;
         GdtrBase = 0; GdtrLimit = 0xFFFF; IdtrBase = 0; IdtrLimit = 0xFFFF;
+        Ldtr = new SegmentCache { Selector = 0, Base = 0, Limit = 0xFFFF, Rights = 0x82 };
+        Tr = new SegmentCache { Selector = 0, Base = 0, Limit = 0xFFFF, Rights = 0x8B };
+        TaskSwitches = 0;
         for (int i = 0; i < 6; i++)
             SetSegment((SegmentRegister)i, new SegmentCache { Selector = 0, Base = 0, Limit = 0xFFFF, Rights = 0x0093 });
         SetSegment(SegmentRegister.CS, new SegmentCache { Selector = 0xF000, Base = 0xFFFF_0000, Limit = 0xFFFF, Rights = 0x009B });

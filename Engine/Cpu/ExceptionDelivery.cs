@@ -129,8 +129,14 @@ public sealed partial class Cpu
     }
 
     /// <summary>
-    /// Protected mode through an interrupt or trap gate to a handler at the same privilege (the flat
-    /// ring-0 model of issue 2). Gates to other privilege levels and task gates come with issue 3.
+    /// Protected mode (SDM Vol. 3A 6.12, Vol. 2 INT n): the IDT entry must be an interrupt, trap
+    /// or task gate (#GP(vector×8+2+EXT) otherwise or beyond the IDT limit); software interrupts
+    /// need gate DPL ≥ CPL; not present #NP. A task gate switches tasks (the error code is pushed
+    /// on the new task's stack). An interrupt or trap gate to a more privileged non-conforming
+    /// segment switches to the stack from the TSS and pushes SS:ESP (and, from virtual-8086 mode,
+    /// GS FS DS ES first, then nulls them); otherwise the handler runs on the current stack.
+    /// EFLAGS, CS, EIP and the error code follow; TF NT RF VM are cleared, and IF for an
+    /// interrupt gate.
     /// </summary>
     private void DeliverProtected(byte vector, uint? errorCode, bool software)
     {
@@ -139,37 +145,67 @@ public sealed partial class Cpu
         if ((uint)vector * 8 + 7 > IdtrLimit) throw CpuException.GP(idtError);
         uint lo = ReadSystem32(IdtrBase + (uint)vector * 8);
         uint hi = ReadSystem32(IdtrBase + (uint)vector * 8 + 4);
-        int type = (int)(hi >> 8) & 0x1F;
-        int dpl = (int)(hi >> 13) & 3;
-        bool present = (hi & 0x8000) != 0;
-        bool gate32;
+        var gate = new Gate(lo, hi);
         bool trap;
-        switch (type)
+        switch ((int)(hi >> 8) & 0x1F)
         {
-            case 0x06: gate32 = false; trap = false; break;
-            case 0x07: gate32 = false; trap = true; break;
-            case 0x0E: gate32 = true; trap = false; break;
-            case 0x0F: gate32 = true; trap = true; break;
+            case TypeInterruptGate16: case TypeInterruptGate32: trap = false; break;
+            case TypeTrapGate16: case TypeTrapGate32: trap = true; break;
+            case TypeTaskGate:
+                if (software && gate.Dpl < Cpl) throw CpuException.GP(idtError);
+                if (!gate.Present) throw CpuException.NP(idtError);
+                TaskSwitch(gate.Selector, TaskSwitchSource.Interrupt, errorCode, ext);
+                return;
             default: throw CpuException.GP(idtError);
         }
-        if (software && dpl < Cpl) throw CpuException.GP(idtError);
-        if (!present) throw CpuException.NP(idtError);
-        ushort selector = (ushort)(lo >> 16);
-        uint offset = gate32 ? (lo & 0xFFFF) | (hi & 0xFFFF_0000) : lo & 0xFFFF;
-        var target = ReadCodeDescriptorForTransfer(selector, ext);
-        if (target.Dpl != Cpl) throw CpuException.GP(selector & 0xFFFCu | ext); // inter-privilege delivery: issue 3
-        if (offset > target.Limit) throw CpuException.GP(ext);
+        if (software && gate.Dpl < Cpl) throw CpuException.GP(idtError);
+        if (!gate.Present) throw CpuException.NP(idtError);
+        var target = ReadCodeDescriptorForTransfer(gate.Selector, ext);
+        uint targetError = (gate.Selector & 0xFFFCu) | ext;
+        if (target.Dpl > Cpl) throw CpuException.GP(targetError);
+        int size = gate.Size;
         uint flags = GetEFlags();
-        int size = gate32 ? 4 : 2;
+        uint clear = TF | NT | RF | VM | (trap ? 0 : IF);
+        ushort oldCs = Segments[(int)SegmentRegister.CS].Selector;
+        bool fromV86 = Virtual8086;
+        if (!IsConforming(target.Rights) && target.Dpl < Cpl)
+        {
+            int level = target.Dpl;
+            if (fromV86 && level != 0) throw CpuException.GP(targetError);
+            var (ss, esp) = StackFromTss(level, ext);
+            var newSs = CheckStackSegmentForLevel(ss, level, ext);
+            var frame = new StackFrame(this, newSs, esp, level, (ss & 0xFFFCu) | ext);
+            if (fromV86)
+            {
+                frame.Push(size, Segments[(int)SegmentRegister.GS].Selector);
+                frame.Push(size, Segments[(int)SegmentRegister.FS].Selector);
+                frame.Push(size, Segments[(int)SegmentRegister.DS].Selector);
+                frame.Push(size, Segments[(int)SegmentRegister.ES].Selector);
+            }
+            frame.Push(size, Segments[(int)SegmentRegister.SS].Selector);
+            frame.Push(size, R[4]);
+            frame.Push(size, flags);
+            frame.Push(size, oldCs);
+            frame.Push(size, Eip);
+            if (errorCode is { } e) frame.Push(size, e);
+            if (gate.Offset > target.Limit) throw CpuException.GP(ext);
+            SetEFlags(flags & ~clear);
+            newSs.Selector = ss;
+            SetSegment(SegmentRegister.SS, newSs);
+            R[4] = newSs.Big ? frame.Esp : (R[4] & 0xFFFF_0000) | (frame.Esp & 0xFFFF);
+            CommitCodeSegment(target, level, gate.Offset);
+            if (fromV86)
+                foreach (var s in new[] { SegmentRegister.GS, SegmentRegister.FS, SegmentRegister.DS, SegmentRegister.ES })
+                    LoadNullSegment(s, 0);
+            return;
+        }
+        if (fromV86) throw CpuException.GP(targetError);
         Push(size, flags);
-        Push(size, Segments[(int)SegmentRegister.CS].Selector);
+        Push(size, oldCs);
         Push(size, Eip);
-        if (errorCode is { } e) Push(size, e);
-        uint clear = TF | NT | RF | VM;
-        if (!trap) clear |= IF;
+        if (errorCode is { } e2) Push(size, e2);
+        if (gate.Offset > target.Limit) throw CpuException.GP(ext);
         SetEFlags(flags & ~clear);
-        target.Selector = (ushort)((selector & 0xFFFC) | Cpl);
-        Segments[(int)SegmentRegister.CS] = target;
-        Eip = offset;
+        CommitCodeSegment(target, Cpl, gate.Offset);
     }
 }

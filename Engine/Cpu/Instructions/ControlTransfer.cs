@@ -39,19 +39,6 @@ internal static class ControlTransfer
         return (selector, offset);
     }
 
-    /// <summary>
-    /// The checks a protected-mode far CALL makes on its target before it looks at the stack (SDM
-    /// CALL: descriptor type, privilege, presence, then stack room, then the offset). Gates and TSSs
-    /// are not code segments here and raise #GP(selector) (later issue).
-    /// </summary>
-    private static void CheckFarCodeTarget(Cpu c, ushort selector)
-    {
-        var cache = c.ReadCodeDescriptorForTransfer(selector);
-        bool conforming = (cache.Rights & 0x04) != 0;
-        int rpl = selector & 3;
-        if (conforming ? cache.Dpl > c.Cpl : (cache.Dpl != c.Cpl || rpl > c.Cpl)) throw CpuException.GP(selector & 0xFFFCu);
-    }
-
     // ---- JMP ----------------------------------------------------------------------------------
 
     [Handles(Code.Jmp_rm16)]
@@ -96,7 +83,8 @@ internal static class ControlTransfer
 
     private static void FarJump(Cpu c, ushort selector, uint offset)
     {
-        if (RealOrV86(c) && offset > CsLimit(c)) throw CpuException.GP(0);
+        if (!RealOrV86(c)) { c.FarJumpProtected(selector, offset); return; }
+        if (offset > CsLimit(c)) throw CpuException.GP(0);
         c.LoadCodeSegmentFar(selector, offset);
     }
 
@@ -155,18 +143,11 @@ internal static class ControlTransfer
     /// </summary>
     private static void CallFar(Cpu c, ushort selector, uint offset, int size)
     {
+        if (!RealOrV86(c)) { c.FarCallProtected(selector, offset, size); return; }
         ushort oldCs = c.Segments[(int)SegmentRegister.CS].Selector;
         uint oldEip = c.Eip;
-        if (RealOrV86(c))
-        {
-            Stack.CheckPush(c, size, 2);
-            if (offset > CsLimit(c)) throw CpuException.GP(0);
-        }
-        else
-        {
-            CheckFarCodeTarget(c, selector);
-            Stack.CheckPush(c, size, 2);
-        }
+        Stack.CheckPush(c, size, 2);
+        if (offset > CsLimit(c)) throw CpuException.GP(0);
         c.LoadCodeSegmentFar(selector, offset);
         c.Push(size, oldCs);
         c.Push(size, oldEip);
@@ -203,21 +184,11 @@ internal static class ControlTransfer
     private static void RetFar(Cpu c, DecodedInstruction d, int size, uint release)
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.FarTransfer)) return;
+        if (!RealOrV86(c)) { c.FarReturnProtected(size, release); return; }
         uint sp = c.StackPointer;
         uint offset = c.PeekStack(size, 0);
         ushort selector = (ushort)c.PeekStack(size, (uint)size);
-        if (RealOrV86(c))
-        {
-            if (offset > CsLimit(c)) throw CpuException.GP(0);
-        }
-        else
-        {
-            int rpl = selector & 3;
-            if ((selector & 0xFFFC) == 0) throw CpuException.GP(0);
-            if (rpl < c.Cpl) throw CpuException.GP(selector & 0xFFFCu);
-            // Return to an outer privilege level (pops SS:ESP too, revalidates DS ES FS GS): later issue.
-            if (rpl > c.Cpl) throw CpuException.GP(selector & 0xFFFCu);
-        }
+        if (offset > CsLimit(c)) throw CpuException.GP(0);
         c.LoadCodeSegmentFar(selector, offset);
         c.SetStackPointer(sp + (uint)(2 * size) + release);
     }
@@ -286,33 +257,7 @@ internal static class ControlTransfer
             return;
         }
 
-        // Task return through the TSS back link: later issue.
-        if ((old & Cpu.NT) != 0) throw CpuException.GP(0);
-        {
-            uint sp = c.StackPointer;
-            uint ip = c.PeekStack(size, 0);
-            ushort cs = (ushort)c.PeekStack(size, s);
-            uint image = c.PeekStack(size, 2 * s);
-            int cpl = c.Cpl, iopl = c.Iopl;
-            // Return to virtual-8086 mode (pops ES DS FS GS SS ESP too): later issue.
-            if (size == 4 && (image & Cpu.VM) != 0 && cpl == 0) throw CpuException.GP(0);
-            int rpl = cs & 3;
-            if ((cs & 0xFFFC) == 0) throw CpuException.GP(0);
-            if (rpl < cpl) throw CpuException.GP(cs & 0xFFFCu);
-            // Return to an outer privilege level (pops SS:ESP too): later issue.
-            if (rpl > cpl) throw CpuException.GP(cs & 0xFFFCu);
-            c.LoadCodeSegmentFar(cs, ip);
-            uint mask = Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.TF | Cpu.DF | Cpu.OF | Cpu.NT;
-            if (size == 4) mask |= Cpu.RF | Cpu.AC | Cpu.ID;
-            if (cpl <= iopl) mask |= Cpu.IF;
-            if (cpl == 0)
-            {
-                mask |= Cpu.IoplMask;
-                if (size == 4) mask |= Cpu.VIF | Cpu.VIP;
-            }
-            c.SetStackPointer(sp + 3 * s);
-            c.SetEFlags((old & ~mask) | (image & mask));
-        }
+        c.InterruptReturnProtected(size);
     }
 
     // ---- BOUND --------------------------------------------------------------------------------

@@ -360,12 +360,36 @@ public class ControlTransferTests
     }
 
     [Fact]
-    public void RetfToAnOuterPrivilegeLevelIsNotYetSupported()
+    public void RetfToAnOuterPrivilegeLevelPopsSsEspAndNullsInnerDataSegments()
     {
-        // Later issue (SS:ESP pop): raises #GP(selector) for now.
-        var (m, _) = Flat("push dword 0x3B\npush dword 0x10000\nretf\nhlt");
+        // SDM RET: RPL 3 > CPL 0 pops SS:ESP as well (imm16 released on both stacks); DS (0x10, DPL 0)
+        // may not be used at CPL 3 and is nulled; FS keeps the DPL-3 data segment 0x43.
+        var (m, _) = Flat("mov ax, 0x43\nmov fs, ax\npush dword 0x43\npush dword 0x7000\npush dword 0x3B\npush dword target\nretf\ntarget: nop", budget: 7);
+        Assert.Equal(3, m.Cpu.Cpl);
+        Assert.Equal((ushort)0x3B, m.Cpu.Segments[(int)SegmentRegister.CS].Selector);
+        Assert.Equal((ushort)0x43, m.Cpu.Segments[(int)SegmentRegister.SS].Selector);
+        Assert.Equal(0x7000u, m.Cpu.Esp);
+        Assert.True(m.Cpu.Segments[(int)SegmentRegister.DS].Unusable);
+        Assert.Equal((ushort)0, m.Cpu.Segments[(int)SegmentRegister.DS].Selector);
+        Assert.False(m.Cpu.Segments[(int)SegmentRegister.FS].Unusable);
+    }
+
+    [Fact]
+    public void RetfImmediateReleasesBytesOnBothStacks()
+    {
+        var (m, _) = Flat("push dword 0x43\npush dword 0x7000\npush dword 1\npush dword 2\npush dword 0x3B\npush dword target\nretf 8\ntarget: nop", budget: 7);
+        Assert.Equal(3, m.Cpu.Cpl);
+        Assert.Equal(0x7008u, m.Cpu.Esp);
+    }
+
+    [Fact]
+    public void RetfToOuterLevelWithAStackOfTheWrongPrivilegeIsGpSelector()
+    {
+        // The popped SS 0x10 has RPL 0 while the return CS has RPL 3: #GP(0x10), nothing changed.
+        var (m, _) = Flat("push dword 0x10\npush dword 0x7000\npush dword 0x3B\npush dword 0x10000\nretf");
         Assert.Equal(13, PmVector(m));
-        Assert.Equal(0x38u, StackDword(m, 0));
+        Assert.Equal(0x10u, StackDword(m, 0));
+        Assert.Equal(0, m.Cpu.Cpl);
     }
 
     [Fact]
@@ -519,21 +543,39 @@ public class ControlTransferTests
     }
 
     [Fact]
-    public void IretWithNestedTaskIsNotYetSupported()
+    public void IretWithNestedTaskAndABackLinkThatIsNotABusyTssIsInvalidTss()
     {
-        // Task return (NT = 1): later issue; #GP(0) at the IRETD (9C, 81 0C 24 imm32 (7 bytes), 9D, then CF at 10009).
-        var (m, _) = Flat("pushfd\nor dword [esp], 0x4000\npopfd\niretd\nhlt");
-        Assert.Equal(13, PmVector(m));
+        // NT = 1: IRETD returns to the task in the back link of the current TSS (here the reset TR,
+        // base 0, whose back link word is 0: the null descriptor is not a busy TSS): #TS(0) at the IRETD
+        // (9C, 81 0C 24 imm32 (7 bytes), 9D, then CF at 10009).
+        var (m, _) = Flat("pushfd\nor dword [esp], 0x4000\npopfd\niretd\nhlt", setup: mm => mm.Memory.WriteUInt16(0, 0));
+        Assert.Equal(10, PmVector(m));
         Assert.Equal(0u, StackDword(m, 0));
         Assert.Equal(0x10009u, StackDword(m, 4));
     }
 
     [Fact]
-    public void IretToVirtual8086IsNotYetSupported()
+    public void IretdWithVmAtCpl0EntersVirtual8086Mode()
     {
-        var (m, _) = Flat("push dword 0x00020002\npush dword 0x08\npush dword 0\niretd\nhlt");
-        Assert.Equal(13, PmVector(m));
-        Assert.Equal(0u, StackDword(m, 0));
+        // SDM IRET, RETURN-TO-VIRTUAL-8086-MODE: pops EIP CS EFLAGS ESP SS ES DS FS GS; segments load the real-mode way.
+        var (m, _) = Flat(@"
+            push dword 0x5555   ; GS
+            push dword 0x4444   ; FS
+            push dword 0x3333   ; DS
+            push dword 0x2222   ; ES
+            push dword 0x1111   ; SS
+            push dword 0x0FF0   ; ESP
+            push dword 0x00023002 ; EFLAGS: VM, IOPL 3
+            push dword 0x1000   ; CS
+            push dword 0x0010   ; EIP
+            iretd", budget: 10);
+        Assert.True(m.Cpu.Virtual8086);
+        Assert.Equal(3, m.Cpu.Cpl);
+        Assert.Equal(0x10000u, m.Cpu.Segments[(int)SegmentRegister.CS].Base);
+        Assert.Equal(0x11110u, m.Cpu.Segments[(int)SegmentRegister.SS].Base);
+        Assert.Equal(0x55550u, m.Cpu.Segments[(int)SegmentRegister.GS].Base);
+        Assert.Equal(0x0FF0u, m.Cpu.Esp);
+        Assert.Equal(0x10u, m.Cpu.Eip);
     }
 
     [Fact]
