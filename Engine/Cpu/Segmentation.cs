@@ -17,14 +17,15 @@ public sealed partial class Cpu
         TypeInterruptGate16 = 6, TypeTrapGate16 = 7, TypeTss32Available = 9, TypeTss32Busy = 0xB, TypeCallGate32 = 0xC,
         TypeInterruptGate32 = 0xE, TypeTrapGate32 = 0xF;
 
-    /// <summary>Linear address of a selector's descriptor, or false when it lies outside its table (or names the LDT while LDTR is null).</summary>
+    /// <summary>Linear address of a selector's descriptor, or false when it lies outside its table (or names the LDT after a null LLDT).</summary>
     internal bool TryDescriptorAddress(ushort selector, out uint address)
     {
         uint index = (uint)selector & 0xFFF8;
         address = 0;
         if ((selector & 4) != 0)
         {
-            if (Ldtr.Unusable || (Ldtr.Selector & 0xFFFC) == 0 || index + 7 > Ldtr.Limit) return false;
+            // The reset LDTR (selector 0, base 0, limit FFFFh, present: SDM table 9-1) is usable; a null LLDT is not.
+            if (Ldtr.Unusable || index + 7 > Ldtr.Limit) return false;
             address = Ldtr.Base + index;
         }
         else

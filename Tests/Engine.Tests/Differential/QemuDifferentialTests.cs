@@ -97,7 +97,7 @@ public class QemuDifferentialTests
         Assert.True(Guests().Count() >= 22, $"Expected at least 22 guests in {GuestDir}, found {Guests().Count()}.");
     }
 
-    /// <summary>Guests that need the protected-mode issue (#3): LTR/LLDT/SLDT/STR, LAR/LSL/VERR/VERW/ARPL, the LDT, returns to outer rings.</summary>
+    /// <summary>Guests of the protected-mode issue (#3): LTR/LLDT/SLDT/STR, LAR/LSL/VERR/VERW/ARPL, the LDT, returns to outer rings.</summary>
     public static string RingsGuestDir => Path.Combine(RepoRoot, "Tests", "Guests", "diff-rings");
 
     public static IEnumerable<object[]> RingsGuests() =>
@@ -110,7 +110,7 @@ public class QemuDifferentialTests
     [MemberData(nameof(Guests))]
     public void Guest_matches_qemu(string guest) => Compare(GuestDir, guest);
 
-    [Theory(Skip = "Needs issue 3 (protected mode: rings, LDT, LTR, LAR/LSL/VERR/VERW/ARPL, returns to outer rings); un-skip when it lands.")]
+    [Theory]
     [MemberData(nameof(RingsGuests))]
     public void Rings_guest_matches_qemu(string guest) => Compare(RingsGuestDir, guest);
 
