@@ -38,10 +38,15 @@ public sealed partial class Cpu
         bool first = true;
         while (true)
         {
-            if (_stopRequest != StopReason.None) { if (_stopRequest == StopReason.TripleFault) ShutDown = true; return _stopRequest; }
+            if (_stopRequest != StopReason.None && _stopRequest != StopReason.Halted) { if (_stopRequest == StopReason.TripleFault) ShutDown = true; return _stopRequest; }
+            _stopRequest = StopReason.None;
             if (ShutDown) return StopReason.TripleFault;
-            if (Halted) return StopReason.Halted;
             long remaining = end - InstructionsRetired - FaultsDelivered;
+            if (remaining <= 0) return StopReason.BudgetExhausted;
+            if (!ServiceEvents()) return StopReason.Halted;
+            if (_stopRequest != StopReason.None) continue;
+            if (Halted) continue;
+            remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered);
             if (remaining <= 0) return StopReason.BudgetExhausted;
             if (_breakpoints.Count > 0)
             {
@@ -58,7 +63,9 @@ public sealed partial class Cpu
     {
         _stopRequest = StopReason.None;
         if (ShutDown) return StopReason.TripleFault;
+        if (!ServiceEvents()) return StopReason.Halted;
         if (Halted) return StopReason.Halted;
+        _interruptShadow = false;
         ExecuteGuarded(1);
         if (_stopRequest == StopReason.TripleFault) ShutDown = true;
         return _stopRequest;
@@ -82,7 +89,7 @@ public sealed partial class Cpu
     }
 
     /// <summary>Instructions retired up to (not including) the one executing now: the virtual clock RDTSC reads.</summary>
-    public long VirtualTime => _executing ? InstructionsRetired + _currentIndex : InstructionsRetired;
+    public long VirtualTime => (_executing ? InstructionsRetired + _currentIndex : InstructionsRetired) + IdleTime;
 
     /// <summary>
     /// Runs whole blocks back to back (<see cref="RunBlocks"/>) and turns a guest fault into exception

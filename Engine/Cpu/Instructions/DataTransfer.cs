@@ -35,6 +35,7 @@ internal static class DataTransfer
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.MovToSegment)) return;
         ushort sel = (ushort)c.ReadOp1(d, 2);
         c.LoadSegment((SegmentRegister)d.Reg0, sel);
+        if (d.Reg0 == (byte)SegmentRegister.SS) c.SetInterruptShadow();
     }
 
     [Handles(Code.Movzx_r16_rm8)] static void MovzxR16Rm8(Cpu c, DecodedInstruction d) => c.SetReg16(d.Reg0, (byte)c.ReadOp1(d, 1));

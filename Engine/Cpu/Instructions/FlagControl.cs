@@ -24,6 +24,8 @@ internal static class FlagControl
     {
         if (c.Monitor is { } mon && mon.OnSensitiveInstruction(c, d, SensitiveKind.Sti)) return;
         if (c.ProtectedMode && c.Cpl > c.Iopl) throw CpuException.GP(0);
+        // SDM STI: when STI sets IF, interrupts are recognized only after the next instruction.
+        if (!c.GetIF()) c.SetInterruptShadow();
         c.SetFlagBit(Cpu.IF, true);
     }
 }

@@ -2,21 +2,17 @@ using Iced.Intel;
 
 namespace VirtLab.Engine.Instructions;
 
-/// <summary>IN and OUT (SDM Vol. 2). In protected mode with CPL &gt; IOPL the TSS I/O bitmap decides (issue 3); until then #GP(0).</summary>
+/// <summary>IN and OUT (SDM Vol. 2). In protected mode with CPL &gt; IOPL, and always in virtual-8086 mode, the TSS I/O permission bitmap decides (<see cref="Cpu.CheckIoPermission"/>).</summary>
 internal static class PortIo
 {
-    private static void CheckIoPermission(Cpu c)
-    {
-        if (c.ProtectedMode && c.Cpl > c.Iopl) throw CpuException.GP(0);
-    }
 
     private static ushort Port(Cpu c, DecodedInstruction d, bool isIn) =>
         (isIn ? d.Kind1 : d.Kind0) == OperandKind.Immediate ? (ushort)(byte)d.Immediate : (ushort)c.R[2];
 
     private static void In(Cpu c, DecodedInstruction d, int size)
     {
-        CheckIoPermission(c);
         ushort port = Port(c, d, true);
+        c.CheckIoPermission(port, size);
         uint value;
         if (c.Monitor is not { } mon || !mon.OnPortIn(c, port, size, out value)) value = c.Io.Read(port, size);
         c.WriteReg(0, size, value);
@@ -24,8 +20,8 @@ internal static class PortIo
 
     private static void Out(Cpu c, DecodedInstruction d, int size)
     {
-        CheckIoPermission(c);
         ushort port = Port(c, d, false);
+        c.CheckIoPermission(port, size);
         uint value = c.R[0] & Cpu.SizeMask(size);
         if (c.Monitor is not { } mon || !mon.OnPortOut(c, port, size, value)) c.Io.Write(port, size, value);
     }

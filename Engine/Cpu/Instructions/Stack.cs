@@ -126,6 +126,7 @@ internal static class Stack
         uint newEsp = c.Stack32 ? sp + (uint)size : (c.R[4] & 0xFFFF_0000) | ((sp + (uint)size) & 0xFFFF);
         c.LoadSegment((SegmentRegister)d.Reg0, selector);
         c.R[4] = newEsp;
+        if (d.Reg0 == (byte)SegmentRegister.SS) c.SetInterruptShadow();
     }
 
     // ---- PUSHA / POPA -------------------------------------------------------------------------

@@ -55,8 +55,7 @@ namespace VirtLab.Engine.Instructions
             bool rep = d.RepPrefix != 0;
             uint count = rep ? c.R[1] & amask : 1;
             if (count == 0) return;
-            if (op is Op.Ins or Op.Outs && c.ProtectedMode && (c.Cpl > c.Iopl || c.Virtual8086))
-                throw CpuException.GP(0); // TSS I/O permission bitmap: later issue
+            if (op is Op.Ins or Op.Outs) c.CheckIoPermission((ushort)c.R[2], size);
 
             uint step = c.GetDF() ? (uint)-size : (uint)size;
             uint m = Cpu.SizeMask(size);

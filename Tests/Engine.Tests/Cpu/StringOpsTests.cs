@@ -360,24 +360,32 @@ public class StringOpsTests
     }
 
     [Fact]
-    public void InsAtCplAboveIoplIsGeneralProtection()
+    public void InsAtCplAboveIoplWithoutABitmapIsGeneralProtection()
     {
         var rec = new ExceptionRecorder();
-        Flat("mov edi, 0x3000\nmov dx, 0xE9\ninsb\nhlt", monitor: rec, setup: Ring3);
+        Flat("mov edi, 0x3000\nmov dx, 0xE9\ninsb\nhlt", monitor: rec, setup: Ring3WithoutIoBitmap);
         Assert.Equal(ExceptionVector.GP, rec.Vector);
         Assert.Equal(0u, rec.ErrorCode);
         Assert.Equal(0x10009u, rec.Eip); // MOV EDI (5), MOV DX (4)
     }
 
     [Fact]
-    public void OutsAtCplAboveIoplIsGeneralProtection()
+    public void OutsAtCplAboveIoplWithoutABitmapIsGeneralProtection()
     {
         var rec = new ExceptionRecorder();
-        var (m, r) = Flat("mov esi, 0x3000\nmov dx, 0xE9\nmov ecx, 2\nrep outsb\nhlt", monitor: rec, setup: Ring3);
+        var (m, r) = Flat("mov esi, 0x3000\nmov dx, 0xE9\nmov ecx, 2\nrep outsb\nhlt", monitor: rec, setup: Ring3WithoutIoBitmap);
         Assert.Equal(ExceptionVector.GP, rec.Vector);
         Assert.Equal(2u, m.Cpu.Ecx);
         Assert.Equal(0x3000u, m.Cpu.Esi);
         Assert.Equal("", r.ConsoleText);
+    }
+
+    /// <summary>CPL 3, IOPL 0, and a 32-bit TSS (limit 67h) whose I/O bitmap offset lies beyond its limit: every port is denied (SDM Vol. 1 19.5.2).</summary>
+    private static void Ring3WithoutIoBitmap(Machine m)
+    {
+        Ring3(m);
+        m.Cpu.Tr = new SegmentCache { Selector = 0, Base = 0x4000, Limit = 0x67, Rights = 0x8B };
+        m.Memory.WriteUInt16(0x4066, 0x68);
     }
 
     [Fact]
