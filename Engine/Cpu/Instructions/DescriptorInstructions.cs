@@ -137,16 +137,20 @@ internal static class DescriptorInstructions
         c.SetFlagBit(Cpu.ZF, v is { } x && Cpu.IsWritableData(x.Cache.Rights));
     }
 
-    /// <summary>ARPL r/m16, r16: raises the destination's RPL to the source's (ZF = 1) or leaves it (ZF = 0). #UD outside protected mode.</summary>
+    /// <summary>
+    /// ARPL r/m16, r16: raises the destination's RPL to the source's (ZF = 1) or leaves it (ZF = 0).
+    /// #UD outside protected mode. The destination is written only when it changes, so an ARPL
+    /// that changes nothing on a read-only segment does not fault (as on the 386; test386.asm checks it).
+    /// </summary>
     [Handles(Code.Arpl_rm16_r16, Code.Arpl_r32m16_r32)]
     static void Arpl(Cpu c, DecodedInstruction d)
     {
         RequireProtectedMode(c);
-        uint dest = c.ReadOp0ForWrite(d, 2, out uint off);
+        uint dest = c.ReadOp0(d, 2);
         uint src = c.ReadReg(d.Reg1, 2);
         if ((dest & 3) < (src & 3))
         {
-            c.WriteOp0At(d, 2, off, (dest & 0xFFFC) | (src & 3));
+            c.WriteOp0(d, 2, (dest & 0xFFFC) | (src & 3));
             c.SetFlagBit(Cpu.ZF, true);
         }
         else c.SetFlagBit(Cpu.ZF, false);

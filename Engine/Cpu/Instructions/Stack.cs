@@ -231,8 +231,8 @@ internal static class Stack
     /// ENTER imm16, imm8 (SDM ENTER): push (E)BP; FrameTemp = (E)SP; for nesting level L = imm8 mod 32
     /// greater than 0, copy L-1 frame pointers from [(E)BP - size·i] (SS, (E)BP by the stack size)
     /// and push FrameTemp; then (E)BP = FrameTemp (BP only with a 16-bit operand size) and the stack
-    /// pointer drops by imm16. The final stack pointer must address a slot inside SS (#SS(0)), as
-    /// Bochs checks it. On any fault ESP and EBP are restored (pushed bytes below ESP may remain).
+    /// pointer drops by imm16. The final stack pointer must address a writable slot inside SS (#SS(0),
+    /// or #PF when its page is not writable), as the SDM and Bochs check it. On any fault ESP and EBP are restored (pushed bytes below ESP may remain).
     /// </summary>
     [Handles(Code.Enterw_imm16_imm8)] static void Enter16(Cpu c, DecodedInstruction d) => Enter(c, d, 2);
     [Handles(Code.Enterd_imm16_imm8)] static void Enter32(Cpu c, DecodedInstruction d) => Enter(c, d, 4);
@@ -258,7 +258,8 @@ internal static class Stack
                 c.Push(size, frameTemp);
             }
             uint finalSp = (c.R[4] - alloc) & mask;
-            c.CheckAccess(SegmentRegister.SS, finalSp, size);
+            // SDM ENTER: a page fault (or limit fault) whenever a write using the final stack pointer would cause one.
+            c.CheckWrite(SegmentRegister.SS, finalSp, size);
             c.SetStackPointer(finalSp);
             if (size == 4) c.R[5] = frameTemp; else c.SetReg16(5, (ushort)frameTemp);
         }

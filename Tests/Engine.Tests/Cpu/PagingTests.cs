@@ -381,6 +381,26 @@ out 0xF4, al";
     }
 
     [Fact]
+    public void EnterFaultsWhenTheFinalStackPointerIsOnAnUnwritablePage()
+    {
+        // SDM ENTER: #PF whenever a write using the final stack pointer would cause one. ESP 0x301004:
+        // EBP is pushed at 0x301000 (writable), the final ESP 0x300FFF lies on the read-only page.
+        // (The handler would run on the same stack, so a recording monitor takes the fault instead.)
+        const string body = "and dword [PTE(0x300000)], ~2\ninvlpg [0x300000]\nmov eax, cr0\nor eax, 0x10000\nmov cr0, eax\nmov esp, 0x301004\nfault: enter 1, 0";
+        var m = new Machine();
+        m.Memory.LoadIntoRam(0x10000, Nasm.Assemble("bits 32\norg 0x10000\n" + Prelude + body + "\nhlt"));
+        TestGuest.EnterFlat32(m, 0x10000);
+        var rec = new VirtLab.Engine.Tests.Instructions.ExceptionRecorder();
+        m.Cpu.Monitor = rec;
+        m.Run(100_000);
+        Assert.Equal(ExceptionVector.PF, rec.Vector);
+        Assert.Equal(3u, rec.ErrorCode);
+        Assert.Equal(0x300FFFu, m.Cpu.Cr2);
+        Assert.Equal(Label(body, "fault"), rec.Eip);
+        Assert.Equal(0x301004u, m.Cpu.Esp);   // ESP and EBP restored
+    }
+
+    [Fact]
     public void PagingWithoutProtectionIsGeneralProtection()
     {
         var m = TestGuest.Real16(@"

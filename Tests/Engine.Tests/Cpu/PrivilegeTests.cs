@@ -352,6 +352,18 @@ conf:
         Assert.Equal(0x13u, m.Cpu.Edx & 0xFFFF);
     }
 
+    [Fact]
+    public void ArplThatChangesNothingDoesNotWriteAReadOnlySegment()
+    {
+        // The 386 writes the destination only when it raises the RPL (test386.asm POST 17 checks this).
+        const string body = "mov word [0x7000], 0x0013\nmov ax, 0x68\nmov es, ax\nmov bx, 3\narpl [es:0x7000], bx\nsetz cl\nmov al, 0\nout 0xF4, al";
+        var m = Run(body);
+        Assert.Equal(0u, m.ExitPort.ExitCode);
+        Assert.Equal(0u, m.Cpu.Ecx & 0xFF);
+        var bad = Run("mov word [0x7000], 0x0010\nmov ax, 0x68\nmov es, ax\nmov bx, 3\nfault: arpl [es:0x7000], bx");
+        Assert.Equal(13u, bad.ExitPort.ExitCode);  // a change must be written: read-only segment, #GP(0)
+    }
+
     [Theory]
     [InlineData("arpl ax, bx")]
     [InlineData("lar eax, bx")]
