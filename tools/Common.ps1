@@ -24,6 +24,8 @@ function Build-Guest {
     $extension = if ($kind -eq 'rom') { '.bin' } else { '.img' }
     New-Item -ItemType Directory -Force -Path $OutputDirectory | Out-Null
     $output = Join-Path $OutputDirectory ([IO.Path]::GetFileNameWithoutExtension($Source) + $extension)
-    Invoke-Native nasm @('-f', 'bin', '-o', $output, $Source)
+    # -i: %include finds files next to the source (nasm searches the working directory otherwise).
+    $includeDir = [IO.Path]::GetDirectoryName([IO.Path]::GetFullPath($Source)) + [IO.Path]::DirectorySeparatorChar
+    Invoke-Native nasm @('-f', 'bin', '-i', $includeDir, '-o', $output, $Source)
     return $output
 }

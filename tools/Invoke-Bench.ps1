@@ -27,6 +27,21 @@ if (-not ($native -match "^instructions retired:\s*$instructions$")) {
     Write-Host "note: the engine did not retire exactly $instructions instructions, so the run did not complete as written."
 }
 
+Write-Host '--- paging: the same load/add/store loop with paging off and on ---'
+$pagingMips = @{}
+foreach ($name in 'mem-loop', 'mem-loop-paged') {
+    $guest = Build-Guest (Join-Path $Root "Tests/Guests/bench/$name.asm") (Join-Path $Root 'out/bench')
+    $out = @(& dotnet run --project $benchProject -c Release --no-build -- $guest)
+    if ($LASTEXITCODE -ne 0) { $out | Write-Host; throw "VirtLab.Bench exited with code $LASTEXITCODE on $name." }
+    $line = $out -match '^native MIPS:\s*(\S+)' | Select-Object -First 1
+    $pagingMips[$name] = [double]::Parse(($line -replace '^native MIPS:\s*', ''), $inv)
+    $stop = ($out -match '^stop reason:') -replace '^stop reason:\s*', ''
+    Write-Host ([string]::Format($inv, '{0,-16} MIPS {1,8:F1}  (stop: {2})', $name, $pagingMips[$name], $stop))
+}
+if ($pagingMips['mem-loop'] -gt 0) {
+    Write-Host ([string]::Format($inv, 'paging on / off: {0:F2} (the issue asks for at least 0.67)', $pagingMips['mem-loop-paged'] / $pagingMips['mem-loop']))
+}
+
 Write-Host '--- QEMU TCG ---'
 $qemu = Get-Command qemu-system-i386 -ErrorAction SilentlyContinue
 if (-not $qemu) { Write-Host 'qemu-system-i386 is not on PATH: skipping the QEMU half.'; return }
