@@ -92,7 +92,7 @@ public class ProtectedModeRomQemuTests
         var run = AssembleAndRun(File.ReadAllText(Path.Combine(RomDir, rom + ".asm")), rom);
         string tail = Tail(run.Console);
         Assert.False(run.TimedOut, $"{rom}: QEMU did not finish within {QemuTimeout.TotalSeconds} s (killed): the ROM never reached its exit port. Console:\n{tail}");
-        Assert.True(run.FailLines.Count == 0, $"{rom}: {run.FailLines[0]}\nConsole:\n{tail}");
+        if (run.FailLines.Count > 0) Assert.Fail($"{rom}: {run.FailLines[0]}\nConsole:\n{tail}");
         Assert.True(run.ExitedThroughPort, $"{rom}: QEMU exited with status {run.ExitStatus}, not through the exit port (a triple fault ends QEMU this way with -no-reboot). stderr: {run.StdErr}\nConsole:\n{tail}");
         var posts = run.PostCodes;
         Assert.True(posts.Count >= 3 && posts[^1] == 0xFF, $"{rom}: the last POST code is {(posts.Count == 0 ? "none" : posts[^1].ToString("X2"))}, not FF. Console:\n{tail}");
