@@ -65,24 +65,7 @@ main:
   IDT_GATE 0x44, ring1_handler, 0xEE, SEL_CODE1
   IDT_GATE 0x45, conf_handler, 0xEE, S_CONF
   ; (0x42 and 3 keep their DPL-0 gates)
-  ; PIC: initialise (vectors 20h/28h) and mask everything, since ring-3 code here runs with IF=1
-  mov al, 0x11
-  out 0x20, al
-  out 0xA0, al
-  mov al, 0x20
-  out 0x21, al
-  mov al, 0x28
-  out 0xA1, al
-  mov al, 4
-  out 0x21, al
-  mov al, 2
-  out 0xA1, al
-  mov al, 1
-  out 0x21, al
-  out 0xA1, al
-  mov al, 0xFF
-  out 0x21, al
-  out 0xA1, al
+  call pic_init_masked                 ; ring-3 code here runs with IF=1
 
   POST 0x40, "IRETD to ring 3"
   mov ax, SEL_DATA3
