@@ -3,8 +3,8 @@
 ; SDM Vol. 3A 9.9 (mode switching), 3.4.3 (segment registers and their hidden part), 3.4.5.1
 ; (accessed bit), 9.1.1 / table 9-1 (state after reset), 20.1.1 (real-mode address translation).
 ;  10 reset state: CR0 = 60000010h (table 9-1), CS = F000
-;  11 LGDT + CR0.PE: SMSW shows PE; DS keeps its real-mode hidden base until reloaded
-;  12 far JMP to a 32-bit code segment: CS = 08, 32-bit code runs
+;  11 LGDT, CR0.PE, far JMP: SMSW shows PE; DS keeps its real-mode hidden part until reloaded
+;  12 32-bit code segment: CS = 08, 32-bit operands
 ;  13 a data segment with a base: DS:offset reaches base + offset
 ;  14 the descriptor cache: changing the GDT entry does not change DS until DS is reloaded
 ;  15 LGDT of another table: loaded segments keep their base; a reload reads the new table
@@ -53,25 +53,26 @@ rm_main:
   mov dword [GDT_BASE + 0x70], 0x0000FFFF  ; 70: data (stack), base 0, not accessed
   mov dword [GDT_BASE + 0x74], 0x00CF9200
 
-  POST 0x11, "LGDT + CR0.PE"
+  POST 0x11, "LGDT + CR0.PE + far JMP"
   cli
   o32 lgdt [cs:gdtr_common]
   mov eax, cr0
   or al, 1
   mov cr0, eax
-  smsw ax                               ; still in the real-mode CS (no far jump yet)
-  movzx eax, ax
-  CHECK_MASK eax, 1, 1, "MSW.PE after setting CR0.PE"
-  mov ax, ds
-  movzx eax, ax
-  CHECK_EQ eax, 0, "DS selector unchanged"
-  CHECK_EQ [v_post], 0x11, "DS hidden base still 0 after PE=1"
-  jmp dword SEL_CODE0:pm32_start
+  jmp dword SEL_CODE0:pm32_start       ; right after MOV CR0 (SDM 9.9.1 step 4)
 
 CODE32
 pm32_start:
   ; DS/ES/SS still hold their real-mode hidden parts (base 0, limit FFFF) - enough for 0500-7FFF
-  POST 0x12, "far JMP into 32-bit protected mode"
+  CHECK_EQ [v_post], 0x11, "DS hidden base still 0 after PE=1, before DS is loaded"
+  smsw ax
+  movzx eax, ax
+  CHECK_MASK eax, 1, 1, "MSW.PE"
+  mov ax, ds
+  movzx eax, ax
+  CHECK_EQ eax, 0, "DS selector unchanged"
+
+  POST 0x12, "32-bit protected-mode code"
   mov eax, cs
   movzx eax, ax
   CHECK_EQ eax, SEL_CODE0, "CS after the far jump"

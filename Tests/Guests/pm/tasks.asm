@@ -3,7 +3,7 @@
 ; SDM Vol. 3A 7.2 (TSS layout, TSS descriptor busy flag, task gates), 7.3 (task switching: what is
 ; saved in the old TSS, loaded from the new one, CR0.TS), 7.4 (task linking: NT, previous-task
 ; link, busy flags for CALL/INT vs JMP/IRET), Vol. 2 JMP/CALL/IRET/INT "Protected Mode Exceptions".
-; Paging is off, so no CR3 is loaded from the TSSs (SDM 7.3: only with paging).
+; Paging is off and every TSS's CR3 field is 0: nothing here depends on CR3.
 ;  C0 far JMP to a TSS: the new task starts at TSS.EIP with its registers, segments, LDTR and
 ;     EFLAGS; NT stays 0; the old TSS becomes available, the new one busy; CR0.TS is set
 ;  C1 JMP back: the old task resumes after its JMP with its registers; the outgoing TSS holds the
