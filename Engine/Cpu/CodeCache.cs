@@ -238,7 +238,7 @@ public sealed partial class Cpu
         if (instr.FlowControl != FlowControl.Next) return true;
         switch (instr.Mnemonic)
         {
-            case Mnemonic.Hlt: case Mnemonic.Popf: case Mnemonic.Sti: case Mnemonic.Cli:
+            case Mnemonic.Hlt: case Mnemonic.Popf: case Mnemonic.Popfd: case Mnemonic.Sti: case Mnemonic.Cli:
             case Mnemonic.Lmsw: case Mnemonic.Clts: case Mnemonic.Wrmsr: case Mnemonic.Invlpg:
             case Mnemonic.Invd: case Mnemonic.Wbinvd: case Mnemonic.Lgdt: case Mnemonic.Lidt:
             case Mnemonic.Lldt: case Mnemonic.Ltr:

@@ -57,6 +57,7 @@ public sealed partial class Cpu
         FlushTlb();
         Array.Clear(Dr);
         Dr[6] = 0xFFFF0FF0; Dr[7] = 0x400;
+        ArmBreakpoints();
         GdtrBase = 0; GdtrLimit = 0xFFFF; IdtrBase = 0; IdtrLimit = 0xFFFF;
         Ldtr = new SegmentCache { Selector = 0, Base = 0, Limit = 0xFFFF, Rights = 0x82 };
         Tr = new SegmentCache { Selector = 0, Base = 0, Limit = 0xFFFF, Rights = 0x8B };

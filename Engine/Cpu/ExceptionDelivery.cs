@@ -64,6 +64,7 @@ public sealed partial class Cpu
     /// <summary>INT n / INT3 / INTO: a software interrupt whose return address is the next instruction (EIP already there).</summary>
     internal void SoftwareInterrupt(byte vector)
     {
+        _softwareInterruptInStep = true;
         DeliverWithEscalationSoftware(vector);
     }
 

@@ -54,6 +54,7 @@ public sealed partial class Cpu
                 remaining = 1; // step one instruction at a time so no breakpoint is passed inside a block
             }
             first = false;
+            if (DebugActive) { ExecuteWithDebugChecks(); continue; }
             ExecuteGuarded(remaining);
         }
     }
@@ -66,7 +67,8 @@ public sealed partial class Cpu
         if (!ServiceEvents()) return StopReason.Halted;
         if (Halted) return StopReason.Halted;
         _interruptShadow = false;
-        ExecuteGuarded(1);
+        if (DebugActive) ExecuteWithDebugChecks();
+        else ExecuteGuarded(1);
         if (_stopRequest == StopReason.TripleFault) ShutDown = true;
         return _stopRequest;
     }

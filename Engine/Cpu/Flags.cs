@@ -148,6 +148,8 @@ public sealed partial class Cpu
         _flags = (value | 2) & ~0x8028u & 0x003F_7FD7;
         _lazyMask = 0;
         if (((old ^ _flags) & VM) != 0) { UpdateCpl(); RefreshSegmentBounds(); }
+        // TF (single-step) and IF (interrupt sampling) are looked at by the run loop between blocks.
+        if (((old ^ _flags) & (TF | IF | VM)) != 0) _breakBlock = true;
     }
 
     public uint EFlags { get => GetEFlags(); set => SetEFlags(value); }

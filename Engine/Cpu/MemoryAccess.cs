@@ -41,11 +41,16 @@ public sealed partial class Cpu
     // #PF on the second page leaves the first untouched (the write is all or nothing).
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal byte ReadLinear8(uint linear, byte access) => Memory.ReadByte(Translate(linear, access));
+    internal byte ReadLinear8(uint linear, byte access)
+    {
+        if (_dataBreakpointsArmed) CheckDataBreakpoints(linear, 1, false);
+        return Memory.ReadByte(Translate(linear, access));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ushort ReadLinear16(uint linear, byte access)
     {
+        if (_dataBreakpointsArmed) CheckDataBreakpoints(linear, 2, false);
         if (!_paging) return Memory.ReadUInt16(linear);
         if ((linear & 0xFFF) <= 0xFFE) return Memory.ReadUInt16(Translate(linear, access));
         uint p0 = Translate(linear, access), p1 = Translate(linear + 1, access);
@@ -55,6 +60,7 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint ReadLinear32(uint linear, byte access)
     {
+        if (_dataBreakpointsArmed) CheckDataBreakpoints(linear, 4, false);
         if (!_paging) return Memory.ReadUInt32(linear);
         if ((linear & 0xFFF) <= 0xFFC) return Memory.ReadUInt32(Translate(linear, access));
         return ReadLinearSplit32(linear, access);
@@ -74,11 +80,16 @@ public sealed partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void WriteLinear8(uint linear, byte v, byte access) => Memory.WriteByte(Translate(linear, access), v);
+    internal void WriteLinear8(uint linear, byte v, byte access)
+    {
+        if (_dataBreakpointsArmed) CheckDataBreakpoints(linear, 1, true);
+        Memory.WriteByte(Translate(linear, access), v);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteLinear16(uint linear, ushort v, byte access)
     {
+        if (_dataBreakpointsArmed) CheckDataBreakpoints(linear, 2, true);
         if (!_paging) { Memory.WriteUInt16(linear, v); return; }
         if ((linear & 0xFFF) <= 0xFFE) { Memory.WriteUInt16(Translate(linear, access), v); return; }
         uint p0 = Translate(linear, access), p1 = Translate(linear + 1, access);
@@ -89,6 +100,7 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteLinear32(uint linear, uint v, byte access)
     {
+        if (_dataBreakpointsArmed) CheckDataBreakpoints(linear, 4, true);
         if (!_paging) { Memory.WriteUInt32(linear, v); return; }
         if ((linear & 0xFFF) <= 0xFFC) { Memory.WriteUInt32(Translate(linear, access), v); return; }
         WriteLinearSplit32(linear, v, access);

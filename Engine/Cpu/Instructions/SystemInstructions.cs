@@ -94,7 +94,7 @@ internal static class SystemInstructions
         RequireCpl0(c);
         int n = DebugIndex(c, d.Reg0);
         uint v = c.R[d.Reg1];
-        c.Dr[n] = n switch { 6 => (v & 0x0000_E00F) | 0xFFFF_0FF0, 7 => (v & 0xFFFF_2BFF) | 0x400, _ => v };
+        c.WriteDebugRegister(n, v);
     }
 
     private static int DebugIndex(Cpu c, int n)
