@@ -58,14 +58,14 @@ public enum DisassemblyStop
     EndOfRange,
     /// <summary>The next instruction starts in, or runs into, memory that is neither RAM nor ROM.</summary>
     UnmappedMemory,
-    /// <summary>The next instruction would run past physical address 0xFFFFFFFF.</summary>
+    /// <summary>The listing reached physical address 0xFFFFFFFF: the next instruction would start or end beyond it.</summary>
     EndOfAddressSpace,
 }
 
 /// <summary>A disassembly listing and where and why it stopped.</summary>
-/// <param name="StopAddress">Address of the first instruction not listed.</param>
+/// <param name="StopAddress">Address of the first instruction not listed (0x100000000 when the listing ran to the end of the address space).</param>
 /// <param name="FaultAddress">For <see cref="DisassemblyStop.UnmappedMemory"/>, the first unmapped byte the next instruction needed.</param>
-public sealed record DisassemblyListing(IReadOnlyList<DisassemblyLine> Lines, DisassemblyStop Stop, uint StopAddress, uint? FaultAddress)
+public sealed record DisassemblyListing(IReadOnlyList<DisassemblyLine> Lines, DisassemblyStop Stop, ulong StopAddress, uint? FaultAddress)
 {
     /// <summary>The instruction and data lines, without labels.</summary>
     public IEnumerable<DisassemblyLine> Instructions => Lines.Where(l => l.Kind != DisassemblyLineKind.Label);
@@ -76,7 +76,7 @@ public sealed record DisassemblyListing(IReadOnlyList<DisassemblyLine> Lines, Di
         var sb = new StringBuilder();
         foreach (var l in Lines) sb.Append(l).Append('\n');
         if (Stop == DisassemblyStop.UnmappedMemory) sb.Append($"; stopped at 0x{StopAddress:X8}: byte 0x{FaultAddress:X8} is unmapped\n");
-        else if (Stop == DisassemblyStop.EndOfAddressSpace) sb.Append($"; stopped at 0x{StopAddress:X8}: end of the 4 GiB address space\n");
+        else if (Stop == DisassemblyStop.EndOfAddressSpace) sb.Append($"; stopped at 0x{StopAddress:X8}: reached the end of the 4 GiB address space\n");
         return sb.ToString();
     }
 }
@@ -116,8 +116,8 @@ public static class Disassembler
         uint ipMask = options.Bitness == 16 ? 0xFFFFu : 0xFFFF_FFFFu;
         while (true)
         {
-            if (at >= end) return new DisassemblyListing(lines, DisassemblyStop.EndOfRange, (uint)Math.Min(at, uint.MaxValue), null);
-            if (at > uint.MaxValue) return new DisassemblyListing(lines, DisassemblyStop.EndOfAddressSpace, uint.MaxValue, null);
+            if (at >= end) return new DisassemblyListing(lines, DisassemblyStop.EndOfRange, at, null);
+            if (at > uint.MaxValue) return new DisassemblyListing(lines, DisassemblyStop.EndOfAddressSpace, at, null);
             uint pc = (uint)at;
             reader.Start(pc);
             decoder.IP = (pc - options.SegmentBase) & ipMask;
@@ -139,9 +139,30 @@ public static class Disassembler
                 continue;
             }
             formatter.Format(instruction, output);
-            lines.Add(new DisassemblyLine(DisassemblyLineKind.Instruction, pc, reader.Consumed(instruction.Length), output.ToStringAndReset()));
+            string text = output.ToStringAndReset();
+            if (options.Syntax == DisassemblySyntax.Nasm) text = NasmExactForm(instruction, text, options.Bitness);
+            lines.Add(new DisassemblyLine(DisassemblyLineKind.Instruction, pc, reader.Consumed(instruction.Length), text));
             at = (ulong)pc + (uint)instruction.Length;
         }
+    }
+
+    /// <summary>
+    /// Makes the nasm text name the encoding that was decoded where Iced leaves it to the assembler:
+    /// nasm turns a plain <c>jmp label</c> into the 2-byte short form when the target is in range,
+    /// so an E9 jump is written <c>jmp near</c>; and Iced writes a PUSH immediate of the non-default
+    /// operand size (66h prefix) without its size, which nasm would assemble at the default size.
+    /// </summary>
+    private static string NasmExactForm(in Instruction instruction, string text, int bitness)
+    {
+        if (instruction.Code is Code.Jmp_rel16 or Code.Jmp_rel32_32 && text.StartsWith("jmp ", StringComparison.Ordinal) && !text.StartsWith("jmp near ", StringComparison.Ordinal))
+            return "jmp near " + text[4..];
+        if (bitness == 32 && instruction.Code is Code.Push_imm16 or Code.Pushw_imm8 || bitness == 16 && instruction.Code is Code.Pushd_imm32 or Code.Pushd_imm8)
+        {
+            // "push 1234h" or "o16 push 0FFFEh": nasm needs the size as an operand keyword
+            string operand = text[(text.IndexOf("push ", StringComparison.Ordinal) + 5)..];
+            if (!operand.Contains("word", StringComparison.Ordinal)) return (bitness == 32 ? "push word " : "push dword ") + operand;
+        }
+        return text;
     }
 
     /// <summary>Feeds Iced guest bytes from one start address; reports -1 (no more bytes) at the first unmapped byte or past 4 GiB.</summary>
