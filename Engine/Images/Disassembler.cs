@@ -85,7 +85,10 @@ public sealed record DisassemblyListing(IReadOnlyList<DisassemblyLine> Lines, Di
 /// Lists guest memory as assembly through Iced's decoder and formatters: one line per
 /// instruction with its address and bytes, labels on their own lines, branch targets and
 /// absolute memory operands shown as symbol names. Reading is side-effect free (no unmapped-read
-/// counts) and stops cleanly at unmapped memory.
+/// counts) and stops cleanly at unmapped memory. Immediates and far-branch targets stay numbers (a
+/// constant is not an address; a far target's selector base is not known here); a symbol that falls
+/// inside an instruction rather than on its first byte gets no label line. A byte Iced cannot
+/// decode is listed as <c>db 0xNN</c> and decoding resumes at the next byte.
 /// </summary>
 public static class Disassembler
 {

@@ -370,5 +370,20 @@ public class ElfImageTests
             "flat image at 0xFFFFFFF0-0xFFFFFFFB is outside RAM");
     }
 
+    [Fact]
+    public void Null_arguments_and_inconsistent_pieces_are_refused()
+    {
+        var m = new Machine();
+        var elf = ElfImage.Parse(Good());
+        Assert.Throws<ArgumentNullException>(() => ElfImage.Parse(null!));
+        Assert.Throws<ArgumentNullException>(() => ImageLoader.LoadElf(null!, elf));
+        Assert.Throws<ArgumentNullException>(() => ImageLoader.LoadElf(m, null!));
+        Assert.Throws<ArgumentNullException>(() => ImageLoader.LoadFlat32(m, null!, 0));
+        Assert.Throws<ArgumentNullException>(() => ImageLoader.LoadFlat32(null!, new byte[1], 0));
+        Assert.Throws<ArgumentNullException>(() => SymbolTable.FromElf(null!));
+        var e = Assert.Throws<ArgumentException>(() => new LoadPlan().Add(new ImageSegment("piece", 0x1000, new byte[2], 1)));
+        Assert.Contains("piece: 2 data bytes do not fit in its memory size 0x1", e.Message);
+    }
+
     private static uint Hex(string s) => uint.Parse(s.StartsWith("0x") ? s[2..] : s, NumberStyles.HexNumber);
 }

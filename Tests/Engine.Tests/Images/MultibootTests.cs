@@ -390,5 +390,12 @@ public class MultibootTests
             "the command line contains a NUL character at index 1");
         AssertRejectedUntouched(m, () => ImageLoader.LoadMultiboot(m, AoutAt(0x100000), new MultibootLoadOptions { Modules = new[] { new MultibootModule(new byte[1], "x\0") } }),
             "the string of module 0 contains a NUL character at index 1");
+        AssertRejectedUntouched(m, () => ImageLoader.LoadMultiboot(m, AoutAt(0x100000), new MultibootLoadOptions { BootInfoAddress = 0xFFFF_FFF0 }),
+            "the Multiboot boot information (GDT and info structure) at 0xFFFFFFF0 (size 0x", "runs past 4 GiB");
+        var e = Assert.Throws<ArgumentException>(() => ImageLoader.LoadMultiboot(m, AoutAt(0x100000), new MultibootLoadOptions { Modules = new[] { new MultibootModule(null!, "m") } }));
+        Assert.Contains("Module 0 has no data", e.Message);
+        Assert.Throws<ArgumentNullException>(() => ImageLoader.LoadMultiboot(null!, AoutAt(0x100000)));
+        Assert.Throws<ArgumentNullException>(() => ImageLoader.LoadMultiboot(m, null!));
+        Assert.Throws<ArgumentNullException>(() => MultibootImage.Parse(null!));
     }
 }
