@@ -7,7 +7,8 @@ namespace VirtLab.Engine.Tests.Images;
 /// Builds guest images with tools nobody here wrote (nasm -f elf32 / -f bin, GNU ld -m elf_i386,
 /// readelf, nm) and boots kernels in QEMU with -kernel. Everything happens in a scratch folder that
 /// <see cref="Dispose"/> deletes. Missing tools fail the test with an install hint: nasm and
-/// qemu-system-x86 as for the other differential tests, and binutils (ld, readelf, nm).
+/// qemu-system-x86 as for the other differential tests, binutils (ld, readelf, nm, objdump) and,
+/// for the C kernel, gcc.
 /// </summary>
 public sealed class ImageToolchain : IDisposable
 {
@@ -38,6 +39,19 @@ public sealed class ImageToolchain : IDisposable
         File.WriteAllText(PathOf(name + ".asm"), source);
         string output = PathOf(name + (format == "bin" ? ".bin" : ".o"));
         RunOk("nasm", "nasm", "-f", format, "-o", output, PathOf(name + ".asm"));
+        return output;
+    }
+
+    /// <summary>
+    /// gcc -m32 -march=i586 -ffreestanding -c name.c -o name.o (no libc, no headers: freestanding
+    /// kernel code for the Pentium-class CPU the engine models); returns the object path.
+    /// </summary>
+    public string Gcc(string name, string source)
+    {
+        File.WriteAllText(PathOf(name + ".c"), source);
+        string output = PathOf(name + ".o");
+        RunOk("gcc", "gcc (Debian package gcc)", "-m32", "-march=i586", "-ffreestanding", "-fno-pic", "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
+            "-O2", "-Wall", "-Werror", "-c", "-o", output, PathOf(name + ".c"));
         return output;
     }
 
