@@ -150,6 +150,7 @@ public sealed partial class Cpu
         if (((old ^ _flags) & VM) != 0) { UpdateCpl(); RefreshSegmentBounds(); }
         // TF (single-step) and IF (interrupt sampling) are looked at by the run loop between blocks.
         if (((old ^ _flags) & (TF | IF | VM)) != 0) _breakBlock = true;
+        if (((old ^ _flags) & AC) != 0) UpdatePagingState();
     }
 
     public uint EFlags { get => GetEFlags(); set => SetEFlags(value); }

@@ -8,13 +8,21 @@ namespace VirtLab.Engine;
 /// </summary>
 public sealed partial class Cpu
 {
+    /// <summary>CR0.AM, EFLAGS.AC and CPL 3 together: misaligned data accesses raise #AC(0) (SDM Vol. 3A 6.15, interrupt 17).</summary>
+    private bool _alignmentCheck;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint Linear(SegmentRegister s, uint offset, uint sizeMinusOne)
     {
         ref var seg = ref Segments[(int)s];
         if (offset > seg.MaxOffset || seg.MaxOffset - offset < sizeMinusOne || offset < seg.MinOffset) LimitFault(s);
-        return seg.Base + offset;
+        uint linear = seg.Base + offset;
+        if (_alignmentCheck && (linear & sizeMinusOne) != 0 && (sizeMinusOne & (sizeMinusOne + 1)) == 0) AlignmentFault();
+        return linear;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AlignmentFault() => throw new CpuException(ExceptionVector.AC, 0);
 
     /// <summary>Like <see cref="Linear"/> for a write: the segment must also be writable (protected mode).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -22,7 +30,9 @@ public sealed partial class Cpu
     {
         ref var seg = ref Segments[(int)s];
         if (offset > seg.WriteMaxOffset || seg.WriteMaxOffset - offset < sizeMinusOne || offset < seg.WriteMinOffset) LimitFault(s);
-        return seg.Base + offset;
+        uint linear = seg.Base + offset;
+        if (_alignmentCheck && (linear & sizeMinusOne) != 0 && (sizeMinusOne & (sizeMinusOne + 1)) == 0) AlignmentFault();
+        return linear;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

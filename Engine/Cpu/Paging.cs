@@ -47,6 +47,7 @@ public sealed partial class Cpu
     private void UpdatePagingState()
     {
         _paging = (Cr0 & (Cr0PG | Cr0PE)) == (Cr0PG | Cr0PE);
+        _alignmentCheck = (Cr0 & Cr0AM) != 0 && (_flags & AC) != 0 && _cpl == 3;
         bool user = _cpl == 3;
         _accessRead = user ? AccessUserRead : AccessSupervisorRead;
         _accessWrite = user ? AccessUserWrite : AccessSupervisorWrite;

@@ -113,6 +113,50 @@ user:
         Assert.Equal(Label(body, "fault"), m.Cpu.Ecx);
     }
 
+    [Theory]
+    [InlineData(true, true, true)]
+    [InlineData(false, true, false)]   // CR0.AM clear
+    [InlineData(true, false, false)]   // EFLAGS.AC clear
+    public void MisalignedAccessAtRing3WithAmAndAcIsAlignmentCheck(bool am, bool ac, bool faults)
+    {
+        string setAm = am ? "mov eax, cr0\nor eax, 0x40000\nmov cr0, eax" : "";
+        string setAc = ac ? "pushfd\nor dword [esp], 0x40000\npopfd" : "";
+        string body = $@"
+    SETGATE 17, h17, 0x08, 0x8E
+    SETGATE 3, h3, 0x08, 0xEE
+{setAm}
+{setAc}
+    TO_RING3 user
+user:
+    mov ax, 0x23
+    mov ds, ax
+    mov eax, [0x6000]     ; aligned: never faults
+fault: mov eax, [0x6001]
+    int3
+h17: pop ebx
+    mov ecx, [esp]
+    mov al, 17
+    out 0xF4, al
+h3: mov al, 3
+    out 0xF4, al";
+        var m = Run(body);
+        if (faults)
+        {
+            Assert.Equal(17u, m.ExitPort.ExitCode);
+            Assert.Equal(0u, m.Cpu.Ebx);
+            Assert.Equal(Label(body, "fault"), m.Cpu.Ecx);
+        }
+        else Assert.Equal(3u, m.ExitPort.ExitCode);
+    }
+
+    [Fact]
+    public void MisalignedAccessAtRing0IsNeverAlignmentCheck()
+    {
+        const string body = "mov eax, cr0\nor eax, 0x40000\nmov cr0, eax\npushfd\nor dword [esp], 0x40000\npopfd\nmov eax, [0x6001]\nmov al, 0\nout 0xF4, al";
+        var m = Run(body);
+        Assert.Equal(0u, m.ExitPort.ExitCode);
+    }
+
     // ---- call gates --------------------------------------------------------------------------
 
     [Fact]
