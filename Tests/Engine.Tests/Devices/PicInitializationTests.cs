@@ -14,9 +14,14 @@ internal static class PicPorts
     public static Pic8259 Bios(byte masterIcw4 = 0x01, byte slaveIcw4 = 0x01)
     {
         var pic = new Pic8259();
+        Initialise(pic, masterIcw4, slaveIcw4);
+        return pic;
+    }
+
+    public static void Initialise(Pic8259 pic, byte masterIcw4 = 0x01, byte slaveIcw4 = 0x01)
+    {
         pic.Out(M0, 0x11); pic.Out(M1, 0x08); pic.Out(M1, 0x04); pic.Out(M1, masterIcw4);
         pic.Out(S0, 0x11); pic.Out(S1, 0x70); pic.Out(S1, 0x02); pic.Out(S1, slaveIcw4);
-        return pic;
     }
 
     public static byte ReadIsr(this Pic8259 pic, ushort command)
