@@ -43,7 +43,7 @@ public sealed class Pic8259 : IPortDevice
     /// <summary>The INTR line to the CPU: the master's INT output.</summary>
     public bool InterruptRequested => _intr;
 
-    /// <summary>Called with the new level whenever <see cref="InterruptRequested"/> changes.</summary>
+    /// <summary>Called with the new level whenever <see cref="InterruptRequested"/> changes (note it; do not call back into the pair from it).</summary>
     public Action<bool>? InterruptRequestChanged { get; set; }
 
     /// <summary>IRR of both chips: master in bits 0-7, slave in bits 8-15.</summary>
@@ -109,7 +109,9 @@ public sealed class Pic8259 : IPortDevice
     /// The INTA cycle (two pulses, 8086 mode): the master resolves priority and sets its ISR bit; for a
     /// level with a slave (master ICW3) it puts the level on CAS and the slave with that ID answers with
     /// its own vector; otherwise the master answers. With no request left the chip answers with IR7's
-    /// vector and sets no ISR bit (spurious: IRQ 7, or IRQ 15 with the master's IR2 still in service).
+    /// vector and sets no ISR bit: the spurious IRQ 7, or IRQ 15 when the master hands the cycle to a
+    /// slave without a request (the master's ISR bit for that level stays set). Line changes are atomic
+    /// here, so a slave request that vanishes also drops IR2 and gives the master's IRQ 7.
     /// A cascade level whose slave ID does not match leaves the data bus floating: 0xFF. AEOI happens at
     /// the end of the cycle. In MCS-80/85 mode the byte is the low address byte of the CALL (see
     /// <see cref="Pic8259Chip"/>).
