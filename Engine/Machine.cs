@@ -5,11 +5,15 @@ public sealed record MachineOptions
 {
     /// <summary>RAM at physical 0, in bytes (a multiple of 4 KiB). Default 16 MiB.</summary>
     public uint RamSize { get; init; } = 16u << 20;
+
+    /// <summary>Virtual time per 8254 input-clock pulse, in instructions (default 8: a 386 at ~10 MIPS against the 1.193182 MHz PIT clock).</summary>
+    public int InstructionsPerPitTick { get; init; } = 8;
 }
 
 /// <summary>
 /// A PC-style machine: guest physical memory, the port bus with the conventional devices (debug
-/// console 0xE9, COM1 0x3F8, exit port 0xF4, POST port 0x190) and one <see cref="Cpu"/>.
+/// console 0xE9, COM1 0x3F8, exit port 0xF4, POST port 0x190, the 8259A PIC pair at 0x20/0xA0 and
+/// the 8254 PIT at 0x40 on IRQ 0, driven by virtual time) and one <see cref="Cpu"/>.
 /// </summary>
 public sealed class Machine
 {
@@ -19,6 +23,9 @@ public sealed class Machine
     public ConsoleOutput Console { get; } = new();
     public ExitPort ExitPort { get; }
     public PostPort PostPort { get; }
+    public Pic8259 Pic { get; }
+    public Pit8254 Pit { get; }
+    private readonly PitClock _pitClock;
 
     public Machine(MachineOptions? options = null)
     {
@@ -31,8 +38,17 @@ public sealed class Machine
         Io.Attach(ExitPort);
         PostPort = new PostPort();
         Io.Attach(PostPort);
+        Pic = new Pic8259();
+        Pit = new Pit8254();
+        Pit.Out0Changed = level => Pic.SetIrq(0, level);
+        Pic.SetIrq(0, Pit.GetOut(0));
+        Io.Attach(Pic);
+        Io.Attach(Pit);
         Cpu = new Cpu(Memory, Io);
         ExitPort.ExitRequested = () => Cpu.RequestStop(StopReason.ExitPort);
+        Cpu.InterruptSource = new PicInterruptSource(Pic);
+        _pitClock = new PitClock(Pit, options.InstructionsPerPitTick);
+        Cpu.ClockedDevices.Add(_pitClock);
     }
 
     /// <summary>
@@ -77,6 +93,10 @@ public sealed class Machine
         Console.Clear();
         ExitPort.Reset();
         PostPort.Reset();
+        Pic.Reset();
+        Pit.Reset();
+        Pic.SetIrq(0, Pit.GetOut(0));
+        _pitClock.Reset();
         Memory.ResetCounters();
     }
 

@@ -68,6 +68,7 @@ public sealed partial class Cpu
         SetEFlags(0x2);
         InstructionsRetired = 0;
         FaultsDelivered = 0;
+        ResetInterruptState();
         Halted = false;
         ShutDown = false;
         Msrs.Reset();

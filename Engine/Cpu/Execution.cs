@@ -28,25 +28,26 @@ public sealed partial class Cpu
     /// <summary>Ends the current block after the running instruction (a handler that set EIP back to its own instruction to resume it later).</summary>
     internal void EndBlockAfterCurrentInstruction() => _breakBlock = true;
 
-    /// <summary>Runs until a stop reason or until <paramref name="budget"/> instructions have retired (each fault the CPU delivers counts as one, so a run always ends).</summary>
+    /// <summary>Runs until a stop reason or until <paramref name="budget"/> instructions have retired (each fault the CPU delivers counts as one, and so does each instruction's worth of idle time in HLT, so a run always ends).</summary>
     public StopReason Run(long budget)
     {
         _stopRequest = StopReason.None;
         // The budget counts retired instructions and delivered faults: a fault retires nothing, so a
         // guest whose handler faults forever (each delivery succeeding) would otherwise never use it up.
-        long end = InstructionsRetired + FaultsDelivered + budget;
+        // Idle time (HLT waiting for a timer) counts too, so a halted CPU whose interrupts are all masked cannot hang Run.
+        long end = InstructionsRetired + FaultsDelivered + IdleTime + budget;
         bool first = true;
         while (true)
         {
             if (_stopRequest != StopReason.None && _stopRequest != StopReason.Halted) { if (_stopRequest == StopReason.TripleFault) ShutDown = true; return _stopRequest; }
             _stopRequest = StopReason.None;
             if (ShutDown) return StopReason.TripleFault;
-            long remaining = end - InstructionsRetired - FaultsDelivered;
+            long remaining = end - InstructionsRetired - FaultsDelivered - IdleTime;
             if (remaining <= 0) return StopReason.BudgetExhausted;
-            if (!ServiceEvents()) return StopReason.Halted;
+            if (!ServiceEvents(remaining)) return StopReason.Halted;
             if (_stopRequest != StopReason.None) continue;
             if (Halted) continue;
-            remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered);
+            remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered - IdleTime);
             if (remaining <= 0) return StopReason.BudgetExhausted;
             if (_breakpoints.Count > 0)
             {
@@ -64,7 +65,7 @@ public sealed partial class Cpu
     {
         _stopRequest = StopReason.None;
         if (ShutDown) return StopReason.TripleFault;
-        if (!ServiceEvents()) return StopReason.Halted;
+        if (!ServiceEvents(long.MaxValue)) return StopReason.Halted;
         if (Halted) return StopReason.Halted;
         _interruptShadow = false;
         if (DebugActive) ExecuteWithDebugChecks();

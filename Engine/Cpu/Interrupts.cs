@@ -46,14 +46,37 @@ public sealed partial class Cpu
     }
 
     /// <summary>Asks the devices for their next event again (after a guest reprogrammed one).</summary>
-    public void RescheduleDevices() => _nextDeviceEvent = VirtualTime;
+    public void RescheduleDevices() { _nextDeviceEvent = VirtualTime; _breakBlock = true; }
+
+    /// <summary>Before a port access: clocked devices are brought up to the current instruction, so a read or a reprogramming sees exact time.</summary>
+    internal void SyncDevicesBeforeIo()
+    {
+        if (ClockedDevices.Count > 0) AdvanceDevices();
+    }
+
+    /// <summary>After a port access: the device may have been reprogrammed or may have raised or dropped INTR; the run loop looks again after this instruction.</summary>
+    internal void SyncDevicesAfterIo()
+    {
+        if (ClockedDevices.Count == 0 && InterruptSource is null) return;
+        if (ClockedDevices.Count > 0) AdvanceDevices();
+        _breakBlock = true;
+    }
+
+    /// <summary>Clears interrupt and virtual-time state (reset).</summary>
+    private void ResetInterruptState()
+    {
+        _interruptShadow = false;
+        _nextDeviceEvent = 0;
+        IdleTime = 0;
+        ExternalInterrupts = 0;
+    }
 
     /// <summary>
     /// Between instructions: brings clocked devices up to date, delivers a pending external
     /// interrupt, and lets a halted CPU wait for one. Returns false when the CPU is halted with
     /// nothing that could wake it.
     /// </summary>
-    private bool ServiceEvents()
+    private bool ServiceEvents(long budgetLeft)
     {
         if (ClockedDevices.Count > 0 && VirtualTime >= _nextDeviceEvent) AdvanceDevices();
         if (_interruptShadow) return true;
@@ -68,8 +91,11 @@ public sealed partial class Cpu
         }
         if (!Halted) return true;
         if ((_flags & IF) == 0 || InterruptSource is null || _nextDeviceEvent == long.MaxValue) return false;
-        // HLT with IF = 1: skip virtual time to the next device event; it may raise an interrupt.
-        IdleTime += _nextDeviceEvent - VirtualTime;
+        // HLT with IF = 1: skip virtual time to the next device event (it may raise an interrupt), or to
+        // the end of the run's budget when that comes first.
+        long wait = _nextDeviceEvent - VirtualTime;
+        if (wait > budgetLeft) { IdleTime += budgetLeft; return true; }
+        IdleTime += Math.Max(wait, 0);
         AdvanceDevices();
         return true;
     }

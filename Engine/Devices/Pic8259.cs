@@ -64,6 +64,7 @@ public sealed class Pic8259 : IPortDevice
         for (int irq = 0; irq < 16; irq++)
             if ((_pulsed & (1 << irq)) != 0) ChipOf(irq).SetLine(irq & 7, false);
         _pulsed = 0;
+        MasterInitialized = false;
         Master.PowerOn(icw2: 0x00, icw3: 1 << CascadeIrq);
         Slave.PowerOn(icw2: 0x00, icw3: CascadeIrq);
         Update();
@@ -176,9 +177,17 @@ public sealed class Pic8259 : IPortDevice
     {
         var (chip, a0, _) = Decode(port);
         if (chip is null) return false;
+        if (chip == Master && a0 == 0 && (value & 0x10) != 0) MasterInitialized = true; // ICW1
         chip.Write(a0, value);
         return true;
     }
+
+    /// <summary>
+    /// True once the guest has written an ICW1 to the master since reset. The machine connects INTR to
+    /// the CPU only from then on (the power-on state of an 8259A is undefined until it is initialized;
+    /// see <see cref="Machine"/>).
+    /// </summary>
+    public bool MasterInitialized { get; private set; }
 
     private (Pic8259Chip? Chip, int A0, int IrqBase) Decode(ushort port) => port switch
     {

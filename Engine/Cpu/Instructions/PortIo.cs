@@ -14,8 +14,10 @@ internal static class PortIo
         ushort port = Port(c, d, true);
         c.CheckIoPermission(port, size);
         uint value;
+        c.SyncDevicesBeforeIo();
         if (c.Monitor is not { } mon || !mon.OnPortIn(c, port, size, out value)) value = c.Io.Read(port, size);
         c.WriteReg(0, size, value);
+        c.SyncDevicesAfterIo();
     }
 
     private static void Out(Cpu c, DecodedInstruction d, int size)
@@ -23,7 +25,9 @@ internal static class PortIo
         ushort port = Port(c, d, false);
         c.CheckIoPermission(port, size);
         uint value = c.R[0] & Cpu.SizeMask(size);
+        c.SyncDevicesBeforeIo();
         if (c.Monitor is not { } mon || !mon.OnPortOut(c, port, size, value)) c.Io.Write(port, size, value);
+        c.SyncDevicesAfterIo();
     }
 
     [Handles(Code.In_AL_imm8, Code.In_AL_DX)] static void In8(Cpu c, DecodedInstruction d) => In(c, d, 1);

@@ -55,7 +55,7 @@ namespace VirtLab.Engine.Instructions
             bool rep = d.RepPrefix != 0;
             uint count = rep ? c.R[1] & amask : 1;
             if (count == 0) return;
-            if (op is Op.Ins or Op.Outs) c.CheckIoPermission((ushort)c.R[2], size);
+            if (op is Op.Ins or Op.Outs) { c.CheckIoPermission((ushort)c.R[2], size); c.SyncDevicesBeforeIo(); }
 
             uint step = c.GetDF() ? (uint)-size : (uint)size;
             uint m = Cpu.SizeMask(size);
@@ -131,6 +131,7 @@ namespace VirtLab.Engine.Instructions
                 if (usesSi) c.R[6] = si;
                 if (usesDi) c.R[7] = di;
                 if (rep) c.R[1] = amask == 0xFFFF_FFFF ? count : (c.R[1] & 0xFFFF_0000) | count;
+                if (op is Op.Ins or Op.Outs) c.SyncDevicesAfterIo();
             }
         }
 
