@@ -63,6 +63,7 @@ internal sealed class InstructionEncoder
         if (segReg != Register.None) prefixes.Add(SegmentPrefixByte(segReg));
 
         byte[]? best = null;
+        bool bestSex = false;
         string? lastError = null;
         bool allowAbsoluteShort = false;
         for (int attempt = 0; attempt < 2 && best is null; attempt++)
@@ -89,8 +90,10 @@ internal sealed class InstructionEncoder
                     continue;
                 }
                 int len = manual.Count + _writer.Length;
-                if (best is null || len < best.Length)
+                bool sex = HasSignExtendedImm(f);
+                if (best is null || len < best.Length || (len == best.Length && sex && !bestSex))
                 {
+                    bestSex = sex;
                     best = new byte[len];
                     manual.CopyTo(best);
                     Array.Copy(_writer.Buffer, 0, best, manual.Count, _writer.Length);
@@ -111,6 +114,13 @@ internal sealed class InstructionEncoder
         if (err.Contains("too far", StringComparison.OrdinalIgnoreCase) || err.Contains("Int8", StringComparison.Ordinal))
             return $"short jump is out of range (a short {s.Mnemonic.ToUpperInvariant()} reaches only -128..+127 bytes): {err}";
         return $"cannot encode {s.Mnemonic.ToUpperInvariant()}: {err}";
+    }
+
+    /// <summary>nasm prefers 83 /n ib over the accumulator form 05 iw when both are as long (ADD AX, 1 in 16-bit code).</summary>
+    private static bool HasSignExtendedImm(InstructionForm f)
+    {
+        foreach (var k in f.Kinds) if (k is OpCodeOperandKind.imm8sex16 or OpCodeOperandKind.imm8sex32) return true;
+        return false;
     }
 
     private static byte SegmentPrefixByte(Register r) => r switch
@@ -198,7 +208,7 @@ internal sealed class InstructionEncoder
                 case OperandType.Register:
                     {
                         var r = op.Reg;
-                        if (kind == OpCodeOperandKind.r32_or_mem && Registers.IsGpr16(r)) r = Registers.To32(r);
+                        if (kind is OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r32_reg && Registers.IsGpr16(r)) r = Registers.To32(r);
                         else if (kind == OpCodeOperandKind.r16_or_mem && Registers.IsGpr32(r)) r = Registers.To16(r);
                         SetReg(ref ins, k, r);
                         break;
@@ -275,9 +285,9 @@ internal sealed class InstructionEncoder
         else if (FitsSByte(addrSize == 16 ? (short)n : (int)n)) displSize = 1;
         else displSize = full;
         ins.MemoryDisplSize = displSize;
-        if (displSize == 1) ins.MemoryDisplacement32 = (uint)(int)(addrSize == 16 ? (short)n : (int)n);
-        else ins.MemoryDisplacement32 = addrSize == 16 ? (uint)(ushort)n : (uint)n;
-        if (displSize == 0) ins.MemoryDisplacement32 = 0;
+        ins.MemoryDisplacement64 = displSize == 0 ? 0
+            : displSize == 1 ? (ulong)(addrSize == 16 ? (long)(short)n : (long)(int)n)
+            : addrSize == 16 ? (ushort)n : (uint)n;
     }
 
     /// <summary>Final pass: nasm's warnings for values that do not fit their field (the value is truncated).</summary>

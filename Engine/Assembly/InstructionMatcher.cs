@@ -8,8 +8,12 @@ namespace VirtLab.Engine.Assembly;
 /// </summary>
 internal static class InstructionMatcher
 {
-    /// <summary>Codes whose r32/m16 operand also takes a 16-bit register (nasm: LAR/LSL r32, r16 and MOV Sreg, r16 use no 66h).</summary>
-    private static bool WidensR16(Code c) => c is Code.Lar_r32_r32m16 or Code.Lsl_r32_r32m16 or Code.Mov_Sreg_r32m16;
+    /// <summary>
+    /// Codes whose r32/m16 operand also takes a 16-bit register: nasm writes LAR/LSL r32, r16, MOV Sreg, r16 and
+    /// LTR/LLDT/VERR/VERW/LMSW r16 without a 66h prefix in 32-bit code (the operand size does not matter to them).
+    /// </summary>
+    private static bool WidensR16(Code c) => c is Code.Lar_r32_r32m16 or Code.Lsl_r32_r32m16 or Code.Mov_Sreg_r32m16
+        or Code.Ltr_r32m16 or Code.Lldt_r32m16 or Code.Verr_r32m16 or Code.Verw_r32m16 or Code.Lmsw_r32m16 or Code.Arpl_r32m16_r32;
     /// <summary>MOV Sreg, r/m16 also takes a 32-bit register (MOV DS, EAX is 8E D8 in both modes).</summary>
     private static bool NarrowsR32(Code c) => c == Code.Mov_Sreg_rm16;
 
@@ -92,6 +96,8 @@ internal static class InstructionMatcher
                             return Registers.IsGpr16(r) && RegSizeOk(op, 2);
                         case OpCodeOperandKind.r16_or_mem:
                             return (Registers.IsGpr16(r) || (NarrowsR32(f.Code) && Registers.IsGpr32(r))) && (op.Size == 0 || op.Size == Registers.GprSize(r));
+                        case OpCodeOperandKind.r32_reg when f.Code == Code.Arpl_r32m16_r32:
+                            return Registers.IsGpr16(r) || Registers.IsGpr32(r);
                         case OpCodeOperandKind.r32_reg: case OpCodeOperandKind.r32_rm: case OpCodeOperandKind.r32_opcode:
                         case OpCodeOperandKind.r32_reg_mem:
                             return Registers.IsGpr32(r) && RegSizeOk(op, 4);

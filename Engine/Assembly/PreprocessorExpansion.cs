@@ -56,7 +56,7 @@ internal sealed partial class Preprocessor
                             if (i + 1 >= work.Count || !work[i + 1].Is("("))
                                 throw new AsmError(t.Origin, t.Column, "%str needs a parenthesized argument: %str(tokens)");
                             int close = MatchingParen(work, i + 1, t);
-                            string text = Lexer.Join(work.GetRange(i + 2, close - i - 2));
+                            string text = Lexer.Join(Expand(work.GetRange(i + 2, close - i - 2)));
                             output ??= work.GetRange(0, i);
                             output.Add(new Token(TokenKind.String, Quote(text), t.Column, t.SpaceBefore, t.Origin));
                             i = close;

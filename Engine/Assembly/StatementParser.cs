@@ -104,7 +104,8 @@ internal sealed class StatementParser
         if (t[0].Kind == TokenKind.Identifier)
         {
             bool colon = t.Count > 1 && t[1].Is(":");
-            bool isLabel = colon || (!IsReserved(t[0].Text) && !(t[0].Text.StartsWith('$') && false));
+            bool segPrefix = !colon && t.Count > 1 && t[1].Kind == TokenKind.Identifier && Registers.IsSegment(Registers.Find(t[0].Text));
+            bool isLabel = colon || (!IsReserved(t[0].Text) && !segPrefix);
             if (t[0].Text.StartsWith('$') && t[0].Text.Length > 1) isLabel = true;
             if (isLabel && !colon && t.Count > 1 && !(t[1].Kind == TokenKind.Identifier && IsReserved(t[1].Text)))
                 throw Err(t[0], $"'{t[0].Text}' is not an instruction, directive or macro");
@@ -407,8 +408,8 @@ internal sealed class StatementParser
             int size = Keywords.SizeOf(w);
             if (size != 0)
             {
-                if (op.Size != 0) throw Err(t[i], $"two size keywords on one operand ({w} after an earlier one)");
-                op.Size = size;
+                // nasm keeps the first size keyword (push dword strict byte -1 pushes a dword immediate)
+                if (op.Size == 0) op.Size = size;
             }
             else if (w == "strict") op.Strict = true;
             else if (w == "short") op.Short = true;
