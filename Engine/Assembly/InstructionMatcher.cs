@@ -150,6 +150,8 @@ internal static class InstructionMatcher
                         bool isShort = kind is OpCodeOperandKind.br16_1 or OpCodeOperandKind.br32_1;
                         if (op.Short && !isShort) return false;
                         if (op.Near && isShort) return false;
+                        // a size keyword on a jump target makes it near (jmp dword label is 66 E9 in 16-bit code)
+                        if (op.Size != 0 && isShort && !op.Short) return false;
                         bool is16 = kind is OpCodeOperandKind.br16_1 or OpCodeOperandKind.br16_2 or OpCodeOperandKind.xbegin_2;
                         return op.Size == 0 || op.Size == (is16 ? 2 : 4);
                     }

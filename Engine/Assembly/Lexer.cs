@@ -34,7 +34,7 @@ internal static class Lexer
             int begin = i;
             int col = columnBase + i + 1;
             TokenKind kind;
-            if (IsIdentStart(c))
+            if (IsIdentStart(c) && !(c == '?' && (i + 1 >= end || !IsIdentChar(text[i + 1]))))
             {
                 i++;
                 while (i < end && IsIdentChar(text[i])) i++;

@@ -96,16 +96,9 @@ internal static class SectionLayout
             prevEnd = start + s.Size;
             first = false;
         }
-        long progEnd = sections.Where(s => !s.NoBits).Select(s => s.LayoutStart + s.Size).DefaultIfEmpty(org).Max();
-        long bssPos = progEnd;
         foreach (var s in sections)
         {
-            if (!s.NoBits) continue;
-            s.LayoutStart = s.Start ?? AlignUp(bssPos, s.Align);
-            bssPos = s.LayoutStart + s.Size;
-        }
-        foreach (var s in sections)
-        {
+            if (s.NoBits) continue;
             if (s.VStart is long vs) s.LayoutVStart = vs;
             else if (s.VFollows is not null)
             {
@@ -114,6 +107,18 @@ internal static class SectionLayout
                 else s.LayoutVStart = AlignUp(f.LayoutVStart + f.Size, s.Align);
             }
             else s.LayoutVStart = s.LayoutStart;
+        }
+        // nobits sections (.bss) come after the last progbits section, in its address space (as nasm)
+        var last = sections.Where(s => !s.NoBits).OrderBy(s => s.LayoutStart).ThenBy(s => s.Index).LastOrDefault();
+        long pos = last is null ? org : last.LayoutStart + last.Size;
+        long vpos = last is null ? org : last.LayoutVStart + last.Size;
+        foreach (var s in sections)
+        {
+            if (!s.NoBits) continue;
+            s.LayoutStart = s.Start ?? AlignUp(pos, s.Align);
+            s.LayoutVStart = s.VStart ?? (s.Start is long st2 ? st2 : AlignUp(vpos, s.Align));
+            pos = s.LayoutStart + s.Size;
+            vpos = s.LayoutVStart + s.Size;
         }
     }
 

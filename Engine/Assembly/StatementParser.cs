@@ -390,12 +390,21 @@ internal sealed class StatementParser
             st.AddressSizePrefix = r == Register.CX ? 16 : 32;
             st.Operands.RemoveAt(1);
         }
+        // IMUL reg, imm is IMUL reg, reg, imm
+        if (st.Mnemonic == "imul" && st.Operands.Count == 2 && st.Operands[0].Type == OperandType.Register && st.Operands[1].Type == OperandType.Immediate)
+            st.Operands.Insert(1, st.Operands[0]);
         // AAM/AAD without an operand divide by 10
         if (st.Mnemonic is "aam" or "aad" && st.Operands.Count == 0)
             st.Operands.Add(new Operand { Type = OperandType.Immediate, Imm = new NumberExpr(m, 10), At = m });
-        st.IsConstant = st.Operands.All(o => o.IsConstant);
+        // relative branches depend on their own address even with a constant target
+        st.IsConstant = st.Operands.All(o => o.IsConstant) &&
+            !(st.Operands.Any(o => o.Type == OperandType.Immediate) && forms.Any(f => f.Kinds.Any(IsRelativeBranch)));
         return st;
     }
+
+    private static bool IsRelativeBranch(Iced.Intel.OpCodeOperandKind k) => k is Iced.Intel.OpCodeOperandKind.br16_1
+        or Iced.Intel.OpCodeOperandKind.br32_1 or Iced.Intel.OpCodeOperandKind.br16_2 or Iced.Intel.OpCodeOperandKind.br32_4
+        or Iced.Intel.OpCodeOperandKind.xbegin_2 or Iced.Intel.OpCodeOperandKind.xbegin_4;
 
     private Operand ParseOperand(PpLine line, int start, int end)
     {
