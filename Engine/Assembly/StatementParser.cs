@@ -390,6 +390,9 @@ internal sealed class StatementParser
             st.AddressSizePrefix = r == Register.CX ? 16 : 32;
             st.Operands.RemoveAt(1);
         }
+        foreach (var o in st.Operands)
+            if (o.Type == OperandType.Memory && st.AddressSizePrefix != 0 && o.RegAddressSize != 0 && o.RegAddressSize != st.AddressSizePrefix)
+                throw Err(o.At, $"a{st.AddressSizePrefix} conflicts with the {o.RegAddressSize}-bit registers of the memory operand");
         // IMUL reg, imm is IMUL reg, reg, imm
         if (st.Mnemonic == "imul" && st.Operands.Count == 2 && st.Operands[0].Type == OperandType.Register && st.Operands[1].Type == OperandType.Immediate)
             st.Operands.Insert(1, st.Operands[0]);
