@@ -42,8 +42,9 @@ public static class Assembler
     }
 
     /// <summary>
-    /// Assembles <paramref name="source"/> <paramref name="repetitions"/> times and returns the source lines per
-    /// second (for the benchmark; nothing is asserted about it).
+    /// Assembles <paramref name="source"/> <paramref name="repetitions"/> times (after a warm-up) and returns the source
+    /// lines per second of the fastest run, so that other load on a shared machine skews it as little as possible
+    /// (for the benchmark and test output; nothing asserts it).
     /// </summary>
     public static double MeasureLinesPerSecond(string source, AssemblerOptions? options = null, int repetitions = 5)
     {
@@ -51,10 +52,15 @@ public static class Assembler
         // warm up until the JIT has optimized the hot paths (about half a second)
         var warm = Stopwatch.StartNew();
         do Assemble(source, options); while (warm.ElapsedMilliseconds < 500);
-        var sw = Stopwatch.StartNew();
-        long lines = 0;
-        for (int i = 0; i < repetitions; i++) lines += Assemble(source, options).SourceLines;
-        return lines / sw.Elapsed.TotalSeconds;
+        double best = double.MaxValue;
+        int lines = 0;
+        for (int i = 0; i < repetitions; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            lines = Assemble(source, options).SourceLines;
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return lines / Math.Max(best, 1e-9);
     }
 }
 
@@ -493,3 +499,4 @@ internal sealed class AssemblyRun : InstructionEncoder.IPlace
         return changed;
     }
 }
+

@@ -77,17 +77,23 @@ internal sealed class ExpressionParser
         new[] { "*", "/", "//", "%", "%%" },
     };
 
+    private static readonly Dictionary<string, int> LevelOf = Levels.SelectMany((ops, level) => ops.Select(o => (o, level))).ToDictionary(x => x.o, x => x.level);
+
+    private int PeekLevel() =>
+        _p < _end && _t[_p].Kind == TokenKind.Operator && LevelOf.TryGetValue(_t[_p].Text, out int l) ? l : -1;
+
     private Expr Binary(int level)
     {
-        if (level == Levels.Length) return Unary();
-        var left = Binary(level + 1);
-        while (_p < _end && _t[_p].Kind == TokenKind.Operator && Array.IndexOf(Levels[level], _t[_p].Text) >= 0)
+        // precedence climbing: all operators are left-associative
+        var left = Unary();
+        while (true)
         {
+            int l = PeekLevel();
+            if (l < level) return left;
             var op = _t[_p++];
-            var right = Binary(level + 1);
+            var right = Binary(l + 1);
             left = new BinaryExpr(op, op.Text, left, right);
         }
-        return left;
     }
 
     private Expr Unary()

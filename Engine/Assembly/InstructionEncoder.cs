@@ -51,30 +51,33 @@ internal sealed class InstructionEncoder
             if (o.Seg is not null) seg[i] = o.Seg.Eval(place);
         }
 
-        var prefixes = new List<byte>(4);
+        Span<byte> prefixes = stackalloc byte[6];
+        int np = 0;
         switch (s.RepLock)
         {
-            case PrefixKind.Rep: case PrefixKind.Repe: prefixes.Add(0xF3); break;
-            case PrefixKind.Repne: prefixes.Add(0xF2); break;
+            case PrefixKind.Rep: case PrefixKind.Repe: prefixes[np++] = 0xF3; break;
+            case PrefixKind.Repne: prefixes[np++] = 0xF2; break;
         }
-        if (s.Lock) prefixes.Add(0xF0);
+        if (s.Lock) prefixes[np++] = 0xF0;
         var segReg = s.SegmentPrefix;
         foreach (var o in ops) if (o.Type == OperandType.Memory && o.Segment != Register.None) segReg = o.Segment;
-        if (segReg != Register.None) prefixes.Add(SegmentPrefixByte(segReg));
+        if (segReg != Register.None) prefixes[np++] = SegmentPrefixByte(segReg);
 
         byte[]? best = null;
         bool bestSex = false;
         string? lastError = null;
         bool allowAbsoluteShort = false;
+        var candidates = s.Candidates;
         for (int attempt = 0; attempt < 2 && best is null; attempt++)
         {
-            foreach (var cand in s.Candidates)
+            for (int ci = 0; ci < candidates.Count; ci++)
             {
+                var cand = candidates[ci];
                 var f = cand.Form;
                 if (!ValuesFit(s, cand, imm, place, allowAbsoluteShort, out string? why)) { lastError ??= why; continue; }
-                var manual = new List<byte>(prefixes);
-                if (s.OperandSizePrefix != 0 && f.OperandSize == 0 && s.OperandSizePrefix != s.Bits) manual.Add(0x66);
-                if (s.AddressSizePrefix != 0 && s.AddressSizePrefix != s.Bits && !f.HasMemory && !f.IsString && f.AddressSize == 0) manual.Add(0x67);
+                int nm = np;
+                if (s.OperandSizePrefix != 0 && f.OperandSize == 0 && s.OperandSizePrefix != s.Bits) prefixes[nm++] = 0x66;
+                if (s.AddressSizePrefix != 0 && s.AddressSizePrefix != s.Bits && !f.HasMemory && !f.IsString && f.AddressSize == 0) prefixes[nm++] = 0x67;
                 Instruction ins;
                 try
                 {
@@ -83,20 +86,20 @@ internal sealed class InstructionEncoder
                 catch (AsmError e) { lastError = e.Message; continue; }
                 _writer.Length = 0;
                 var enc = s.Bits == 16 ? _enc16 : _enc32;
-                ulong ip = (ulong)(place.Address + manual.Count) & (s.Bits == 16 ? 0xFFFFUL : 0xFFFFFFFFUL);
+                ulong ip = (ulong)(place.Address + nm) & (s.Bits == 16 ? 0xFFFFUL : 0xFFFFFFFFUL);
                 if (!enc.TryEncode(ins, ip, out _, out string? err))
                 {
                     lastError = err;
                     continue;
                 }
-                int len = manual.Count + _writer.Length;
+                int len = nm + _writer.Length;
                 bool sex = HasSignExtendedImm(f);
                 if (best is null || len < best.Length || (len == best.Length && sex && !bestSex))
                 {
                     bestSex = sex;
                     best = new byte[len];
-                    manual.CopyTo(best);
-                    Array.Copy(_writer.Buffer, 0, best, manual.Count, _writer.Length);
+                    prefixes[..nm].CopyTo(best);
+                    Array.Copy(_writer.Buffer, 0, best, nm, _writer.Length);
                 }
             }
             // LOOP/JCXZ have only short forms: a jump to an absolute address may use them

@@ -25,6 +25,8 @@ internal sealed class InstructionForm
         IsFarPointerMemory = MemorySize is MemorySize.SegPtr16 or MemorySize.SegPtr32;
         IsIndirectBranch = info.Mnemonic is Mnemonic.Jmp or Mnemonic.Call && Kinds.Length == 1
             && Kinds[0] is OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.mem;
+        IsRelativeBranch = Kinds.Any(k => k is OpCodeOperandKind.br16_1 or OpCodeOperandKind.br32_1 or OpCodeOperandKind.br16_2
+            or OpCodeOperandKind.br32_4 or OpCodeOperandKind.xbegin_2 or OpCodeOperandKind.xbegin_4);
         HasMemory = Kinds.Any(k => k is OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs || IsRegOrMem(k));
     }
 
@@ -45,6 +47,8 @@ internal sealed class InstructionForm
     /// <summary>JMP/CALL through a register or memory (near or far): an unsized memory operand means the default size.</summary>
     public readonly bool IsIndirectBranch;
     public readonly bool HasMemory;
+    /// <summary>Has a relative branch target (JMP/Jcc/CALL/LOOP rel): its encoding depends on its own address.</summary>
+    public readonly bool IsRelativeBranch;
     /// <summary>Position in Iced's table: among equally long encodings the earlier form wins (r/m,reg before reg,r/m, as nasm).</summary>
     public readonly int Order;
 

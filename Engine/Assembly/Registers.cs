@@ -56,21 +56,19 @@ internal static class Registers
 internal static class Keywords
 {
     /// <summary>Size keyword -> bytes (byte 1, word 2, dword 4, fword 6, qword 8, tword 10, oword 16, yword 32, zword 64).</summary>
-    public static int SizeOf(string s) => s.ToLowerInvariant() switch
+    private static readonly Dictionary<string, int> Sizes = new(StringComparer.OrdinalIgnoreCase)
     {
-        "byte" => 1,
-        "word" => 2,
-        "dword" => 4,
-        "fword" => 6,
-        "qword" => 8,
-        "tword" => 10,
-        "oword" => 16,
-        "yword" => 32,
-        "zword" => 64,
-        _ => 0,
+        ["byte"] = 1, ["word"] = 2, ["dword"] = 4, ["fword"] = 6, ["qword"] = 8, ["tword"] = 10, ["oword"] = 16, ["yword"] = 32, ["zword"] = 64,
     };
+
+    private static readonly HashSet<string> OperandWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "strict", "short", "near", "far", "ptr", "nosplit", "abs", "rel", "to",
+    };
+
+    public static int SizeOf(string s) => s.Length <= 5 && Sizes.TryGetValue(s, out int n) ? n : 0;
 
     public static bool IsSizeKeyword(string s) => SizeOf(s) != 0;
 
-    public static bool IsOperandKeyword(string s) => s.ToLowerInvariant() is "strict" or "short" or "near" or "far" or "ptr" or "nosplit" or "abs" or "rel" or "to";
+    public static bool IsOperandKeyword(string s) => s.Length <= 7 && OperandWords.Contains(s);
 }

@@ -75,13 +75,22 @@ internal sealed class StatementParser
         return Resolve(e);
     }
 
-    private Expr Resolve(Expr e) => e switch
+    private Expr Resolve(Expr e) => !HasLocalName(e) ? e : e switch
     {
         SymbolExpr s when s.Name.StartsWith('.') && !s.Name.StartsWith("..", StringComparison.Ordinal) => new SymbolExpr(s.At, ResolveName(s.Name)),
         UnaryExpr u => new UnaryExpr(u.At, u.Op, Resolve(u.Operand)),
         BinaryExpr b => new BinaryExpr(b.At, b.Op, Resolve(b.Left), Resolve(b.Right)),
         ConditionalExpr c => new ConditionalExpr(c.At, Resolve(c.Cond), Resolve(c.A), Resolve(c.B)),
         _ => e,
+    };
+
+    private static bool HasLocalName(Expr e) => e switch
+    {
+        SymbolExpr s => s.Name.StartsWith('.') && !s.Name.StartsWith("..", StringComparison.Ordinal),
+        UnaryExpr u => HasLocalName(u.Operand),
+        BinaryExpr b => HasLocalName(b.Left) || HasLocalName(b.Right),
+        ConditionalExpr c => HasLocalName(c.Cond) || HasLocalName(c.A) || HasLocalName(c.B),
+        _ => false,
     };
 
     private void ParseLine(PpLine line, List<Statement> output)
@@ -143,6 +152,7 @@ internal sealed class StatementParser
             if (first.Kind == TokenKind.PreprocName) throw Err(first, $"unknown preprocessor directive {first.Text}");
             throw Err(first, $"expected an instruction or directive, found '{first.Text}'");
         }
+        if (!Directives.Contains(first.Text)) return ParseInstruction(line, i);
         string w = first.Text.ToLowerInvariant();
         switch (w)
         {
@@ -337,7 +347,7 @@ internal sealed class StatementParser
         var t = line.Tokens;
         var st = new InstructionStmt { Origin = line.Origin, Bits = _bits, At = t[i] };
         // prefixes
-        while (i < t.Count && t[i].Kind == TokenKind.Identifier)
+        while (i < t.Count && t[i].Kind == TokenKind.Identifier && (Prefixes.Contains(t[i].Text) || Registers.IsSegment(Registers.Find(t[i].Text))))
         {
             string p = t[i].Text.ToLowerInvariant();
             bool more = i + 1 < t.Count && t[i + 1].Kind == TokenKind.Identifier;
@@ -401,20 +411,22 @@ internal sealed class StatementParser
             st.Operands.Add(new Operand { Type = OperandType.Immediate, Imm = new NumberExpr(m, 10), At = m });
         // relative branches depend on their own address even with a constant target
         st.IsConstant = st.Operands.All(o => o.IsConstant) &&
-            !(st.Operands.Any(o => o.Type == OperandType.Immediate) && forms.Any(f => f.Kinds.Any(IsRelativeBranch)));
+            !(st.Operands.Any(o => o.Type == OperandType.Immediate) && HasRelativeBranch(forms));
         return st;
     }
 
-    private static bool IsRelativeBranch(Iced.Intel.OpCodeOperandKind k) => k is Iced.Intel.OpCodeOperandKind.br16_1
-        or Iced.Intel.OpCodeOperandKind.br32_1 or Iced.Intel.OpCodeOperandKind.br16_2 or Iced.Intel.OpCodeOperandKind.br32_4
-        or Iced.Intel.OpCodeOperandKind.xbegin_2 or Iced.Intel.OpCodeOperandKind.xbegin_4;
+    private static bool HasRelativeBranch(InstructionForm[] forms)
+    {
+        foreach (var f in forms) if (f.IsRelativeBranch) return true;
+        return false;
+    }
 
     private Operand ParseOperand(PpLine line, int start, int end)
     {
         var t = line.Tokens;
         var op = new Operand { At = t[start] };
         int i = start;
-        while (i < end && t[i].Kind == TokenKind.Identifier)
+        while (i < end && t[i].Kind == TokenKind.Identifier && (Keywords.IsSizeKeyword(t[i].Text) || Keywords.IsOperandKeyword(t[i].Text)))
         {
             string w = t[i].Text.ToLowerInvariant();
             int size = Keywords.SizeOf(w);
