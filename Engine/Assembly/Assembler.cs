@@ -194,7 +194,7 @@ internal sealed class AssemblyRun : InstructionEncoder.IPlace
             catch (AsmError e)
             {
                 if (e.Fatal) throw;
-                _passErrors.Add((e.Source, e.Column, e.Message));
+                _passErrors.Add((e.Line, e.Column, e.Message));
             }
         }
     }

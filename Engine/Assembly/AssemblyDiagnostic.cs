@@ -111,12 +111,12 @@ internal sealed class AsmError : Exception
 {
     public AsmError(SourceLine source, int column, string message, bool fatal = false) : base(message)
     {
-        Source = source;
+        Line = source;
         Column = column;
         Fatal = fatal;
     }
 
-    public SourceLine Source { get; }
+    public SourceLine Line { get; }
     public int Column { get; }
     public bool Fatal { get; }
 }
@@ -139,7 +139,7 @@ internal sealed class DiagnosticBag
         if (ErrorCount >= MaxErrors) throw new AsmError(source, column, "too many errors", fatal: true);
     }
 
-    public void Error(AsmError e) => Error(e.Source, e.Column, e.Message);
+    public void Error(AsmError e) => Error(e.Line, e.Column, e.Message);
 
     public void Warning(SourceLine source, int column, string message)
     {

@@ -32,7 +32,6 @@ internal sealed partial class Preprocessor
     private Recording? _rec;
     private int _nextMacroId;
     private int _nextContextId;
-    private int _includeDepth;
     private readonly SourceLine _builtin = new("<built-in>", 0, "");
 
     public int SourceLineCount { get; private set; }
@@ -78,7 +77,6 @@ internal sealed partial class Preprocessor
         try { dir = Path.GetDirectoryName(Path.GetFullPath(_options.SourceName)); } catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { }
         var main = new FileSource(text, _options.SourceName, dir);
         _sources.Push(main);
-        var files = new List<FileSource> { main };
         try
         {
             while (_sources.Count > 0)
@@ -109,8 +107,6 @@ internal sealed partial class Preprocessor
         return _output;
     }
 
-    private readonly List<FileSource> _allFiles = new();
-
     private void EndSource(LineSource src)
     {
         _sources.Pop();
@@ -122,7 +118,6 @@ internal sealed partial class Preprocessor
                 _diags.Error(_rec.Start, 1, _rec.IsMacro ? $"%macro {_rec.Macro!.Name} has no %endmacro before the end of {f.DisplayName}" : $"%rep has no %endrep before the end of {f.DisplayName}");
                 _rec = null;
             }
-            if (src is FileSource) _includeDepth = Math.Max(0, _includeDepth - 1);
         }
         while (_conds.Count > src.CondDepth)
         {

@@ -193,7 +193,7 @@ internal sealed partial class Preprocessor
         bool any = false;
         for (int i = 0; i < work.Count; i++)
         {
-            if (work[i].Kind == TokenKind.Paste || (i > 0 && !work[i].SpaceBefore && Pasteable(work[i - 1]) && Pasteable(work[i]) && !IsLexedUnit(work[i - 1], work[i])))
+            if (work[i].Kind == TokenKind.Paste || (i > 0 && !work[i].SpaceBefore && Pasteable(work[i - 1]) && Pasteable(work[i])))
             {
                 any = true;
                 break;
@@ -213,7 +213,7 @@ internal sealed partial class Preprocessor
                 result[^1] = Join(left, right);
                 continue;
             }
-            if (result.Count > 0 && !t.SpaceBefore && Pasteable(result[^1]) && Pasteable(t) && !IsLexedUnit(result[^1], t))
+            if (result.Count > 0 && !t.SpaceBefore && Pasteable(result[^1]) && Pasteable(t))
             {
                 result[^1] = Join(result[^1], t);
                 continue;
@@ -225,9 +225,6 @@ internal sealed partial class Preprocessor
     }
 
     private static bool Pasteable(Token t) => t.Kind is TokenKind.Identifier or TokenKind.Number;
-
-    /// <summary>A number followed by an identifier written together in the source is not pasted (never happens after lexing anyway).</summary>
-    private static bool IsLexedUnit(Token a, Token b) => false;
 
     private static Token Join(Token left, Token right)
     {

@@ -105,7 +105,7 @@ internal sealed class StatementParser
             var inner = t.GetRange(1, t.Count - 2);
             if (inner.Count == 0 || inner[0].Kind != TokenKind.Identifier || !Directives.Contains(inner[0].Text))
                 throw Err(t[0], "expected a directive inside [ ] (bits, org, section, cpu ...)");
-            var st = ParseStatement(new PpLine(inner, line.Origin), 0, null);
+            var st = ParseStatement(new PpLine(inner, line.Origin), 0);
             if (st is not null) output.Add(st);
             return;
         }
@@ -139,11 +139,11 @@ internal sealed class StatementParser
                 if (i >= t.Count) return;
             }
         }
-        var s = ParseStatement(line, i, null);
+        var s = ParseStatement(line, i);
         if (s is not null) output.Add(s);
     }
 
-    private Statement? ParseStatement(PpLine line, int i, Statement? _)
+    private Statement? ParseStatement(PpLine line, int i)
     {
         var t = line.Tokens;
         var first = t[i];
@@ -162,7 +162,7 @@ internal sealed class StatementParser
                     if (i + 1 >= t.Count) throw Err(first, "times needs a count and then an instruction or data");
                     var count = Resolve(p.Parse());
                     if (p.Position >= t.Count) throw Err(first, "times needs an instruction or data after the count");
-                    var inner = ParseStatement(line, p.Position, null) ?? throw Err(t[p.Position], "times needs an instruction or data after the count");
+                    var inner = ParseStatement(line, p.Position) ?? throw Err(t[p.Position], "times needs an instruction or data after the count");
                     if (inner is LabelStmt or EquStmt or OrgStmt or SectionStmt or BitsStmt)
                         throw Err(t[p.Position], $"times cannot repeat '{t[p.Position].Text}'");
                     return new TimesStmt { Count = count, Inner = inner, Origin = line.Origin, At = first, Bits = _bits };
@@ -186,7 +186,7 @@ internal sealed class StatementParser
                     if (comma >= 0)
                     {
                         if (comma + 1 >= t.Count) throw Err(t[comma], $"{w} needs what to pad with after the comma");
-                        st.Fill = ParseStatement(line, comma + 1, null);
+                        st.Fill = ParseStatement(line, comma + 1);
                         if (st.Fill is not (DataStmt or InstructionStmt or ReserveStmt))
                             throw Err(t[comma + 1], $"{w} pads with data or an instruction, not '{t[comma + 1].Text}'");
                     }
