@@ -35,8 +35,13 @@ public class NasmCorpusTests
     public void Guest_assembles_as_nasm(string relativePath)
     {
         var path = Path.Combine(QemuDifferentialTests.RepoRoot, relativePath);
-        // the guests are built with -I Tests/Guests/include/ (the samples include from their own folder)
-        NasmComparison.AssertFileSameAsNasm(path, QemuDifferentialTests.IncludeDir);
+        // the guests are built with -I Tests/Guests/include/ (the samples include from their own folder),
+        // the protected-mode ROMs with -I Tests/Guests/pm/include/, the bench guests from their own folder
+        string normalized = relativePath.Replace('\\', '/');
+        string include = normalized.Contains("/pm/", StringComparison.Ordinal) ? ProtectedModeRomQemuTests.IncludeDir
+            : normalized.Contains("/bench/", StringComparison.Ordinal) ? Path.GetDirectoryName(path)!
+            : QemuDifferentialTests.IncludeDir;
+        NasmComparison.AssertFileSameAsNasm(path, include);
     }
 
     [Fact]

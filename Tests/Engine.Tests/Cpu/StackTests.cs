@@ -311,18 +311,19 @@ public class StackTests
     [Fact]
     public void PopfInRealModeWritesIoplAndNtOnA386()
     {
-        // 0xFFFF popped: all defined low-word flags set; bit 15 and bits 3, 5 stay 0, bit 1 stays 1.
-        var (m, _) = Real("push word 0xFFFF\npopf\npushf\npop ax\nhlt");
-        Assert.Equal(0x7FD7u, m.Cpu.Eax & 0xFFFF);
+        // 0xFEFF popped (TF left clear so no single-step trap follows): every other defined low-word
+        // flag set; bit 15 and bits 3, 5 stay 0, bit 1 stays 1.
+        var (m, _) = Real("push word 0xFEFF\npopf\npushf\npop ax\nhlt");
+        Assert.Equal(0x7ED7u, m.Cpu.Eax & 0xFFFF);
         Assert.Equal(3, m.Cpu.Iopl);
-        Assert.Equal(0x7FD7u, m.Cpu.EFlags);
+        Assert.Equal(0x7ED7u, m.Cpu.EFlags);
     }
 
     [Fact]
     public void PopfdInRealModeSetsAcAndIdButNotVmRfVifVip()
     {
-        var (m, _) = Real("push dword 0xFFFFFFFF\npopfd\nhlt");
-        Assert.Equal(0x0024_7FD7u, m.Cpu.EFlags);
+        var (m, _) = Real("push dword 0xFFFFFEFF\npopfd\nhlt");   // TF clear: no single-step trap
+        Assert.Equal(0x0024_7ED7u, m.Cpu.EFlags);
     }
 
     [Fact]

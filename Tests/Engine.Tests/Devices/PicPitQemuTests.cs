@@ -27,15 +27,6 @@ public class PicPitQemuTests
         ("pit-control-port-read", "QEMU reads port 43h as 0; on the 8254 it is a no-operation with the data pins floating (FFh on the ISA bus). Not read."),
     };
 
-    private sealed class ClockedPit : IPortDevice
-    {
-        private readonly Pit8254 _pit;
-        public ClockedPit(Pit8254 pit) { _pit = pit; }
-        public string Name => _pit.Name;
-        public IEnumerable<ushort> Ports => _pit.Ports;
-        public uint Read(ushort port, int size) { _pit.Advance(16); return _pit.Read(port, size); }
-        public void Write(ushort port, int size, uint value) { _pit.Advance(16); _pit.Write(port, size, value); }
-    }
 
     private const string Guest = """
         %include "rom.inc"
@@ -147,9 +138,9 @@ public class PicPitQemuTests
           OUTB 0x41, 0xFF
           OUTB 0x41, 0xFF
           OUTB 0x43, 0xE4
-          PRINT "status1-no-out="
+          PRINT "status1-no-out-no-null="
           in al, 0x41
-          and al, 0x7F
+          and al, 0x3F             ; null count right after the count write depends on whether a CLK pulse came yet (QEMU has no null count)
           PHEX8 al
           SP_
           OUTB 0x43, 0x40          ; latch counter 1
@@ -187,9 +178,9 @@ public class PicPitQemuTests
           OUTB 0x43, 0x54          ; counter 1: mode 2, LSB only
           OUTB 0x41, 0x12
           OUTB 0x43, 0xE4
-          PRINT "status1-no-out="
+          PRINT "status1-no-out-no-null="
           in al, 0x41
-          and al, 0x7F             ; OUT is low for one pulse in 18: timing, not printed
+          and al, 0x3F             ; OUT is low for one pulse in 18, null count until the next CLK: timing, not printed
           PHEX8 al
           NL
           EXIT 0
@@ -211,13 +202,7 @@ public class PicPitQemuTests
             Assert.False(qemu.TimedOut, $"QEMU did not finish. Console so far:\n{qemu.Console}");
             Assert.True(qemu.ExitedThroughPort, $"QEMU exited with status {qemu.ExitStatus}. {qemu.StdErr}\n{qemu.Console}");
 
-            var m = new Machine();
-            var pic = new Pic8259();
-            var pit = new Pit8254();
-            pit.Out0Changed = level => pic.SetIrq(0, level);
-            pic.SetIrq(0, pit.GetOut(0));
-            m.Io.Attach(pic);
-            m.Io.Attach(new ClockedPit(pit));
+            var m = new Machine();   // the machine's own 8259A pair and 8254, driven by virtual time
             m.LoadRom(rom);
             var r = m.Run(5_000_000);
             Assert.True(r.StopReason == StopReason.ExitPort, $"engine stopped with {r.StopReason}; console:\n{r.ConsoleText}");
