@@ -2,12 +2,23 @@
     ModuleVersion        = '0.1.0'
     GUID                 = '19c8dc82-2214-47e9-8596-43b224047a6c'
     Author               = 'VirtLab contributors'
-    Description          = 'VirtLab: an x86 emulator engine for PowerShell, for learning how binary translation, paravirtualization and hardware-assisted virtualization work. So far only the native engine is loaded; no cmdlets yet.'
+    Description          = 'VirtLab: an x86 emulator engine for PowerShell, for learning how binary translation, paravirtualization and hardware-assisted virtualization work. Labs are YAML files; cmdlets run their guests, show their VM exits and check what a correct run shows.'
     CompatiblePSEditions = 'Core'
     PowerShellVersion    = '7.6'
-    # Built by build.ps1 (Build task), which puts the engine and Iced.dll into Module/bin.
+    # Built by build.ps1 (Build task), which publishes the cmdlets, the engine and their packages into
+    # Module/bin and generates the cmdlets' MAML help into Module/bin/en-US. The cmdlet assembly is a
+    # nested module (not RootModule) so that Get-Help finds that help file beside it.
     RequiredAssemblies   = 'Module/bin/VirtLab.Engine.dll'
-    CmdletsToExport      = @()
+    NestedModules        = @('Module/bin/VirtLab.Cmdlets.dll')
+    FormatsToProcess     = @('Module/VirtLab.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-GuestInstruction'
+        'Get-GuestRegister'
+        'Read-GuestMemory'
+        'Set-GuestRegister'
+        'Step-Guest'
+        'Write-GuestMemory'
+    )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

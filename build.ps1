@@ -17,10 +17,14 @@ $ModuleBin = Join-Path $Root 'Module/bin'
 function Invoke-Build([string]$Config) {
     Invoke-Native dotnet @('build', (Join-Path $Root 'VirtLab.slnx'), '-c', $Config, '-nologo')
     # A class library's build output lacks its package dependencies (Iced.dll); publish has them.
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'Engine/VirtLab.Engine.csproj'), '-c', $Config, '--no-build', '-nologo', '-o', $ModuleBin)
-    foreach ($dll in 'VirtLab.Engine.dll', 'Iced.dll') {
+    # Publishing the cmdlets brings the engine and every package it uses along.
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'Cmdlets/VirtLab.Cmdlets.csproj'), '-c', $Config, '--no-build', '-nologo', '-o', $ModuleBin)
+    foreach ($dll in 'VirtLab.Cmdlets.dll', 'VirtLab.Engine.dll', 'Iced.dll') {
         if (-not (Test-Path (Join-Path $ModuleBin $dll))) { throw "Module/bin/$dll is missing after the build." }
     }
+    # MAML help from the cmdlets' doc comments and parameter metadata, beside the cmdlet assembly.
+    Invoke-Pwsh (Join-Path $Root 'tools/New-VirtLabHelp.ps1') @('-Manifest', (Join-Path $Root 'VirtLab.psd1'),
+        '-DocFile', (Join-Path $ModuleBin 'VirtLab.Cmdlets.xml'), '-OutputPath', (Join-Path $ModuleBin 'en-US/VirtLab.Cmdlets.dll-Help.xml'))
 }
 
 function Read-TrxCounters([string]$Path) {

@@ -29,3 +29,19 @@ function Build-Guest {
     Invoke-Native nasm @('-f', 'bin', '-i', $includeDir, '-o', $output, $Source)
     return $output
 }
+
+function Get-PwshCommand {
+    # The command line that starts another pwsh like this one: 'dotnet pwsh.dll' under the local
+    # dotnet tool, or the pwsh executable itself.
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($process)
+}
+
+function Invoke-Pwsh {
+    # Runs a script in a child pwsh (so the module it imports does not stay loaded here) and throws when it fails.
+    param([Parameter(Mandatory)][string]$Script, [string[]]$ArgumentList = @())
+    $pwsh = @(Get-PwshCommand)
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $Script) + $ArgumentList
+    Invoke-Native $pwsh[0] $arguments
+}
