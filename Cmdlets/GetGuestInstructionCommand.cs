@@ -44,6 +44,11 @@ public sealed class GetGuestInstructionCommand : GuestCmdletBase
     [ValidateSet("16", "32")]
     public int? Bitness { get; set; }
 
+    /// <summary>Linear base of the code segment the bytes belong to, so that 16-bit branch targets come out right. Default: the CS base when the address is inside CS, otherwise 0 for 32-bit code and the 64 KiB-aligned block holding the address for 16-bit code.</summary>
+    [Parameter]
+    [GuestAddress]
+    public uint? SegmentBase { get; set; }
+
     /// <summary>Symbols to show (default: the guest's own, from its assembly source or ELF image).</summary>
     [Parameter]
     public SymbolTable? Symbols { get; set; }
@@ -63,6 +68,13 @@ public sealed class GetGuestInstructionCommand : GuestCmdletBase
         }
         var options = CodeView.Options(cpu, Symbols ?? GuestSymbols, Syntax);
         if (Bitness is { } b) options = options with { Bitness = b };
+        if (SegmentBase is { } sb) options = options with { SegmentBase = sb };
+        else if (Address is not null && !cpu.PagingEnabled)
+        {
+            var cs = cpu.GetSegment(Engine.SegmentRegister.CS);
+            bool insideCs = start >= cs.Base && (ulong)start <= (ulong)cs.Base + cs.Limit;
+            if (!insideCs) options = options with { SegmentBase = options.Bitness == 16 ? start & 0xFFFF_0000 : 0 };
+        }
         // The longest x86 instruction is 15 bytes: this range holds at least Count instructions.
         var listing = Disassembler.List(machine.Memory, start, (int)Math.Min((long)Count * 15, int.MaxValue), options);
         int written = 0;
