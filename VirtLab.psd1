@@ -9,17 +9,23 @@
     # Module/bin and generates the cmdlets' MAML help into Module/bin/en-US. The cmdlet assembly is a
     # nested module (not RootModule) so that Get-Help finds that help file beside it.
     RequiredAssemblies   = 'Module/bin/VirtLab.Engine.dll'
-    NestedModules        = @('Module/bin/VirtLab.Cmdlets.dll')
+    # Module/VirtLab.Pester.psm1 holds the Pester operator Should -HaveVmExit (see about_VirtLab).
+    NestedModules        = @('Module/bin/VirtLab.Cmdlets.dll', 'Module/VirtLab.Pester.psm1')
     FormatsToProcess     = @('Module/VirtLab.format.ps1xml')
     CmdletsToExport      = @(
+        'Assert-VmExit'
         'Get-GuestInstruction'
         'Get-GuestRegister'
+        'Get-VmExit'
+        'New-VirtLab'
         'Read-GuestMemory'
         'Set-GuestRegister'
+        'Start-Guest'
         'Step-Guest'
+        'Test-VirtLab'
         'Write-GuestMemory'
     )
-    FunctionsToExport    = @()
+    FunctionsToExport    = @('Register-VirtLabShouldOperator')
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{

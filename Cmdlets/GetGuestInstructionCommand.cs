@@ -21,7 +21,13 @@ namespace VirtLab.Cmdlets;
 /// </code>
 /// <para>Lists ten 16-bit instructions at 0x7C00 in Intel syntax.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "GuestInstruction", DefaultParameterSetName = MachineSet)]
+/// <example>
+/// <code>
+/// Get-GuestInstruction -Lab $lab -GuestName hello -Count 12
+/// </code>
+/// <para>Lists a lab guest's code with the labels of its inline assembly.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Get, "GuestInstruction", DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(DisassemblyLine))]
 public sealed class GetGuestInstructionCommand : GuestCmdletBase
 {
@@ -56,6 +62,7 @@ public sealed class GetGuestInstructionCommand : GuestCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!ResolveTarget()) return;
         var machine = TargetMachine;
         var cpu = machine.Cpu;
         uint start;

@@ -20,7 +20,14 @@ namespace VirtLab.Cmdlets;
 /// </code>
 /// <para>Shows EAX, EBX, ECX, EDX and the control registers; names take wildcards.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "GuestRegister")]
+/// <example>
+/// <code>
+/// $lab = New-VirtLab ./Labs/hello.yaml
+/// $lab | Get-GuestRegister -Name EIP, CS
+/// </code>
+/// <para>Shows where a lab's only guest will start.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Get, "GuestRegister", DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(GuestRegister))]
 public sealed class GetGuestRegisterCommand : GuestCmdletBase
 {
@@ -33,6 +40,7 @@ public sealed class GetGuestRegisterCommand : GuestCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!ResolveTarget()) return;
         var cpu = TargetMachine.Cpu;
         IEnumerable<string> names = RegisterFile.DefaultNames;
         if (Name is not null)

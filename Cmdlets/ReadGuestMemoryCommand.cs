@@ -19,7 +19,7 @@ namespace VirtLab.Cmdlets;
 /// </code>
 /// <para>Returns a boot sector as one byte[] instead of rows.</para>
 /// </example>
-[Cmdlet(VerbsCommunications.Read, "GuestMemory", DefaultParameterSetName = MachineSet)]
+[Cmdlet(VerbsCommunications.Read, "GuestMemory", DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(GuestMemoryRow))]
 [OutputType(typeof(byte[]))]
 public sealed class ReadGuestMemoryCommand : GuestCmdletBase
@@ -41,6 +41,7 @@ public sealed class ReadGuestMemoryCommand : GuestCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!ResolveTarget()) return;
         var bytes = GuestMemoryAccess.Read(TargetMachine.Memory, Address, Count);
         if (bytes.Length < Count)
             WriteWarning($"The read stops at the end of the 4 GiB address space: {bytes.Length} of {Count} bytes.");

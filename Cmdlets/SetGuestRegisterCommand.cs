@@ -21,7 +21,7 @@ namespace VirtLab.Cmdlets;
 /// </code>
 /// <para>Says what would change without changing it.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Set, "GuestRegister", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Set, "GuestRegister", SupportsShouldProcess = true, DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(GuestRegister))]
 public sealed class SetGuestRegisterCommand : GuestCmdletBase
 {
@@ -43,6 +43,7 @@ public sealed class SetGuestRegisterCommand : GuestCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!ResolveTarget()) return;
         if (!RegisterFile.Exists(Name))
         {
             ThrowTerminatingError(Errors.NotFound($"'{Name}' is not a register name. Valid names: {string.Join(", ", RegisterFile.Names)}.", "UnknownRegister", Name));

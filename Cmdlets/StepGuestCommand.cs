@@ -13,7 +13,14 @@ namespace VirtLab.Cmdlets;
 /// </code>
 /// <para>Executes five instructions and shows each one with the CS:EIP after it.</para>
 /// </example>
-[Cmdlet("Step", "Guest", SupportsShouldProcess = true, DefaultParameterSetName = MachineSet)]
+/// <example>
+/// <code>
+/// $lab.Guests[0] | Step-Guest -Count 3
+/// $lab.Guests[0] | Get-GuestRegister EAX
+/// </code>
+/// <para>Steps a lab's first guest three instructions, then shows EAX.</para>
+/// </example>
+[Cmdlet("Step", "Guest", SupportsShouldProcess = true, DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(GuestStep))]
 public sealed class StepGuestCommand : GuestCmdletBase
 {
@@ -25,6 +32,7 @@ public sealed class StepGuestCommand : GuestCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!ResolveTarget()) return;
         if (!ShouldProcess(TargetDescription, $"Execute {Count} instruction(s)")) return;
         var machine = TargetMachine;
         var cpu = machine.Cpu;

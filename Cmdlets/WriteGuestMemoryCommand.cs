@@ -13,7 +13,7 @@ namespace VirtLab.Cmdlets;
 /// </code>
 /// <para>Writes NOP NOP HLT at 0x500 and shows the bytes read back.</para>
 /// </example>
-[Cmdlet(VerbsCommunications.Write, "GuestMemory", SupportsShouldProcess = true, DefaultParameterSetName = MachineSet)]
+[Cmdlet(VerbsCommunications.Write, "GuestMemory", SupportsShouldProcess = true, DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(GuestMemoryRow))]
 public sealed class WriteGuestMemoryCommand : GuestCmdletBase
 {
@@ -34,6 +34,7 @@ public sealed class WriteGuestMemoryCommand : GuestCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!ResolveTarget()) return;
         var memory = TargetMachine.Memory;
         if (GuestMemoryAccess.FirstNonRam(memory, Address, Bytes.Length) is { } bad)
         {
