@@ -29,7 +29,7 @@ function Register-VirtLabShouldOperator {
         param($ActualValue, [string]$ExpectedValue, [Nullable[int]]$Times, [switch]$Negate, [string]$Because)
         # The check is the same one Assert-VmExit makes; it lives in the cmdlet assembly.
         $failure = [VirtLab.Cmdlets.VmExitAssertion]::Check($ActualValue, $ExpectedValue, $Times, $Negate.IsPresent)
-        $message = if ($null -eq $failure) { $null } elseif ($Because) { "$failure, because $Because" } else { $failure }
+        $message = if ($null -eq $failure) { $null } elseif ($Because) { "$($failure.TrimEnd('.')), because $Because" } else { $failure }
         [pscustomobject]@{ Succeeded = $null -eq $failure; FailureMessage = $message }
     }
 }

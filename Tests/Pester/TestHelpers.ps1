@@ -29,3 +29,33 @@ function New-HelloMachine {
     $m.LoadRom([IO.File]::ReadAllBytes($Rom))
     $m
 }
+
+function New-SyntheticRun {
+    # A run holding the given exit reasons, in order, for the cmdlets that filter and assert on
+    # exits (no technique produces exits yet: Native runs have none).
+    param([string[]]$Reason = @(), [string]$Guest = 'g')
+    $i = 0
+    $exits = [VirtLab.Engine.Vmm.VmExit[]]@(foreach ($r in $Reason) {
+        [VirtLab.Engine.Vmm.VmExit]@{ Index = $i; Reason = $r; Kind = 'VmExit'; Mode = 'Hardware'; GuestEip = 0x7C00 + $i; Cycles = 100 }
+        $i++
+    })
+    [VirtLab.Engine.Labs.GuestRun]@{ Lab = 'synthetic'; Guest = $Guest; Mode = 'Hardware'; Exits = $exits }
+}
+
+# A guest that never stops by itself: 'jmp $' in real mode, with a budget far beyond any test's patience.
+$script:LoopLabYaml = @'
+name: loop
+description: A guest that spins until its budget or the user stops it.
+guests:
+  - name: spinner
+    start: real16
+    max-instructions: 1000000000000
+    memory:
+      - name: ram
+        base: 0
+        size: 64KiB
+        at: 0x7C00
+        asm: |
+          spin:
+              jmp spin
+'@
