@@ -276,3 +276,81 @@ Describe 'Get-GuestInstruction' {
         { $m | Get-GuestInstruction -Bitness 64 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,VirtLab.Cmdlets.GetGuestInstructionCommand'
     }
 }
+
+Describe 'The machine-level cmdlets on a lab''s guests' {
+    BeforeAll {
+        $script:HelloLab = New-VirtLab (Join-Path $RepoRoot 'Labs/hello.yaml')
+        $script:TwoGuests = New-VirtLab -Yaml @'
+name: two
+guests:
+  - name: first
+    start: real16
+    memory:
+      - { name: ram, base: 0, size: 64KiB, at: 0x7C00, asm: "hlt" }
+  - name: second
+    start: real16
+    registers: { eax: 0x2A }
+    memory:
+      - { name: ram, base: 0, size: 64KiB, at: 0x7C00, asm: "hlt" }
+'@
+        # The same source through nasm: where nasm puts the message is where the symbol must point.
+        $src = Join-Path $TestDrive 'hello-lab.asm'
+        $asm = (Get-Content -Raw (Join-Path $RepoRoot 'Labs/hello.yaml')) -split "asm: \|`r?`n" | Select-Object -Last 1
+        $asm = ($asm -split "`r?`n" | Where-Object { $_ -match '^\s{10}' } | ForEach-Object { $_.Substring(10) }) -join "`n"
+        Set-Content -LiteralPath $src -Value "bits 16`norg 0x7C00`n$asm"
+        $bin = Join-Path $TestDrive 'hello-lab.bin'
+        & nasm -f bin -o $bin $src
+        if ($LASTEXITCODE -ne 0) { throw "nasm failed on the hello lab's source" }
+        $script:NasmBytes = [IO.File]::ReadAllBytes($bin)
+    }
+
+    It 'takes a guest from the pipeline' {
+        ($HelloLab.Guests[0] | Get-GuestRegister -Name EIP).Value | Should -Be 0x7C00
+    }
+
+    It 'takes -Lab with -GuestName' {
+        (Get-GuestRegister -Lab $TwoGuests -GuestName second -Name EAX).Value | Should -Be 0x2A
+    }
+
+    It 'takes a lab with one guest without -GuestName' {
+        ($HelloLab | Get-GuestRegister -Name CS).Value | Should -Be 0
+    }
+
+    It 'asks for -GuestName when the lab has several guests' {
+        $TwoGuests | Get-GuestRegister -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'GuestNameRequired,VirtLab.Cmdlets.GetGuestRegisterCommand'
+        $err[0].Exception.Message | Should -BeLike '*2 guests*first, second*'
+    }
+
+    It 'reports an unknown guest name' {
+        Get-GuestRegister -Lab $TwoGuests -GuestName third -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'GuestNotFound,VirtLab.Cmdlets.GetGuestRegisterCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be 'third'
+    }
+
+    It 'assembles the lab''s code to the same bytes as nasm' {
+        $HelloLab.Guests[0].Reset()
+        ($HelloLab | Read-GuestMemory 0x7C00 $NasmBytes.Length -AsByteArray) | Should -Be $NasmBytes
+    }
+
+    It 'lists the guest''s code with the labels of its inline assembly, where nasm put them' {
+        $HelloLab.Guests[0].Reset()
+        $lines = @(Get-GuestInstruction -Lab $HelloLab -Count 10)
+        $lines[0].Kind | Should -Be 'Label'
+        $lines[0].Text | Should -Be 'start'
+        $lines[0].Address | Should -Be 0x7C00
+        $message = $lines | Where-Object { $_.Kind -eq 'Label' -and $_.Text -eq 'message' }
+        $message.Address | Should -Be (0x7C00 + [Text.Encoding]::ASCII.GetString($NasmBytes).IndexOf('Hello'))
+    }
+
+    It 'keeps the guest''s state between calls: steps continue where the last one stopped' {
+        $g = $HelloLab.Guests[0]
+        $g.Reset()
+        $first = @($g | Step-Guest -Count 2)
+        $next = @($g | Step-Guest)
+        $next[0].Eip | Should -Be $first[1].NextEip
+        $g | Set-GuestRegister EAX 0x55
+        ($g | Get-GuestRegister EAX).Value | Should -Be 0x55
+    }
+}
