@@ -1,4 +1,5 @@
-# Runs the ALU-loop bench guest in the native engine and in QEMU TCG, and prints figures.
+# Times Import-Module and a small lab end to end, runs the ALU-loop bench guest in the native
+# engine and in QEMU TCG, and prints figures.
 # Called by `build.ps1 Bench` after a Release build. It prints; it never asserts.
 param([Parameter(Mandatory)][string]$Root)
 Set-StrictMode -Version Latest
@@ -6,6 +7,9 @@ $ErrorActionPreference = 'Stop'
 $PSNativeCommandUseErrorActionPreference = $false
 . (Join-Path $PSScriptRoot 'Common.ps1')
 $inv = [Globalization.CultureInfo]::InvariantCulture
+
+Write-Host '--- module: import and a small lab end to end ---'
+Invoke-Pwsh (Join-Path $PSScriptRoot 'Measure-Module.ps1') @('-Root', $Root)
 
 $source = Join-Path $Root 'Tests/Guests/bench/alu-loop.asm'
 if (-not (Get-Command nasm -ErrorAction SilentlyContinue)) { throw 'nasm is not on PATH: it is needed to assemble the bench guest (apt-get install nasm).' }
