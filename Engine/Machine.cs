@@ -100,6 +100,30 @@ public sealed class Machine
         Memory.ResetCounters();
     }
 
+    /// <summary>Captures the whole machine (RAM, CPU, devices) so <see cref="RestoreCheckpoint"/> can return to this instant.</summary>
+    public MachineCheckpoint CreateCheckpoint() => new()
+    {
+        Ram = (byte[])Memory.Ram.Clone(),
+        Cpu = Cpu.SaveState(),
+        Devices = Io.Devices.Cast<object>().Append(_pitClock).Select(d => (d, ObjectState.Capture(d))).ToList(),
+        ConsoleText = Console.Text,
+        InstructionsRetired = Cpu.InstructionsRetired,
+    };
+
+    /// <summary>Returns the machine to a checkpoint taken from it (not from another machine).</summary>
+    public void RestoreCheckpoint(MachineCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Ram.Length != Memory.Ram.Length || checkpoint.Devices.Any(d => d.Device != _pitClock && !Io.Devices.Contains((IPortDevice)d.Device)))
+            throw new ArgumentException("This checkpoint was taken from another machine.", nameof(checkpoint));
+        checkpoint.Ram.CopyTo(Memory.Ram, 0);
+        Memory.ClearCodeMarks();
+        foreach (var (device, state) in checkpoint.Devices) state.Restore(device);
+        Console.Clear();
+        foreach (char ch in checkpoint.ConsoleText) Console.Append((byte)ch);
+        Cpu.RestoreState(checkpoint.Cpu);
+    }
+
     /// <summary>Runs up to <paramref name="maxInstructions"/> instructions (or until a stop reason) and reports.</summary>
     public RunResult Run(long maxInstructions)
     {
