@@ -100,6 +100,26 @@ public sealed class Machine
         Memory.ResetCounters();
     }
 
+    /// <summary>Loads an ELF32 executable (PT_LOAD segments, entry point, symbols) and enters it in flat 32-bit protected mode (see <see cref="Images.ImageLoader.LoadElf"/>).</summary>
+    public Images.ElfImage LoadElf(byte[] file, Images.ProtectedModeLoadOptions? options = null)
+    {
+        var elf = Images.ElfImage.Parse(file);
+        Images.ImageLoader.LoadElf(this, elf, options);
+        Symbols = Images.SymbolTable.FromElf(elf);
+        return elf;
+    }
+
+    /// <summary>Loads a Multiboot v1 kernel as QEMU's -kernel does (EAX = 2BADB002h, EBX = the info structure).</summary>
+    public Images.MultibootBootInfo LoadMultiboot(byte[] file, Images.MultibootLoadOptions? options = null) =>
+        Images.ImageLoader.LoadMultiboot(this, Images.MultibootImage.Parse(file), options);
+
+    /// <summary>Symbols of the last ELF loaded, or set by a lab from its assembly listing; empty otherwise.</summary>
+    public Images.SymbolTable Symbols { get; set; } = new();
+
+    /// <summary>A disassembly listing of physical memory (Iced's nasm or Intel formatter), annotated with <see cref="Symbols"/> unless the options name others.</summary>
+    public Images.DisassemblyListing Disassemble(uint address, int length, Images.DisassemblyOptions? options = null) =>
+        Images.Disassembler.List(Memory, address, length, (options ?? new Images.DisassemblyOptions()) with { Symbols = options?.Symbols ?? Symbols });
+
     /// <summary>Captures the whole machine (RAM, CPU, devices) so <see cref="RestoreCheckpoint"/> can return to this instant.</summary>
     public MachineCheckpoint CreateCheckpoint() => new()
     {
