@@ -88,7 +88,8 @@ public sealed class Machine
         Cpu.EnterRealMode(cs, ip, 0, 0x7C00);
     }
 
-    private void ResetDevices()
+    /// <summary>Puts every device back to its power-on state (console, exit and POST ports, PIC, PIT) and clears the memory counters.</summary>
+    internal void ResetDevices()
     {
         Console.Clear();
         ExitPort.Reset();
