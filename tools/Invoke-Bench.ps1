@@ -35,7 +35,7 @@ foreach ($name in 'mem-loop', 'mem-loop-paged') {
     if ($LASTEXITCODE -ne 0) { $out | Write-Host; throw "VirtLab.Bench exited with code $LASTEXITCODE on $name." }
     $line = $out -match '^native MIPS:\s*(\S+)' | Select-Object -First 1
     $pagingMips[$name] = [double]::Parse(($line -replace '^native MIPS:\s*', ''), $inv)
-    $stop = ($out -match '^stop reason:') -replace '^stop reason:\s*', ''
+    $stop = @($out -match '^stop reason:')[0] -replace '^stop reason:\s*', ''
     Write-Host ([string]::Format($inv, '{0,-16} MIPS {1,8:F1}  (stop: {2})', $name, $pagingMips[$name], $stop))
 }
 if ($pagingMips['mem-loop'] -gt 0) {
