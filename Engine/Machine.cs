@@ -88,7 +88,8 @@ public sealed class Machine
         Cpu.EnterRealMode(cs, ip, 0, 0x7C00);
     }
 
-    private void ResetDevices()
+    /// <summary>Puts every device back to its power-on state (console, exit and POST ports, PIC, PIT) and clears the memory counters.</summary>
+    internal void ResetDevices()
     {
         Console.Clear();
         ExitPort.Reset();
@@ -98,6 +99,50 @@ public sealed class Machine
         Pic.SetIrq(0, Pit.GetOut(0));
         _pitClock.Reset();
         Memory.ResetCounters();
+    }
+
+    /// <summary>Loads an ELF32 executable (PT_LOAD segments, entry point, symbols) and enters it in flat 32-bit protected mode (see <see cref="Images.ImageLoader.LoadElf"/>).</summary>
+    public Images.ElfImage LoadElf(byte[] file, Images.ProtectedModeLoadOptions? options = null)
+    {
+        var elf = Images.ElfImage.Parse(file);
+        Images.ImageLoader.LoadElf(this, elf, options);
+        Symbols = Images.SymbolTable.FromElf(elf);
+        return elf;
+    }
+
+    /// <summary>Loads a Multiboot v1 kernel as QEMU's -kernel does (EAX = 2BADB002h, EBX = the info structure).</summary>
+    public Images.MultibootBootInfo LoadMultiboot(byte[] file, Images.MultibootLoadOptions? options = null) =>
+        Images.ImageLoader.LoadMultiboot(this, Images.MultibootImage.Parse(file), options);
+
+    /// <summary>Symbols of the last ELF loaded, or set by a lab from its assembly listing; empty otherwise.</summary>
+    public Images.SymbolTable Symbols { get; set; } = new();
+
+    /// <summary>A disassembly listing of physical memory (Iced's nasm or Intel formatter), annotated with <see cref="Symbols"/> unless the options name others.</summary>
+    public Images.DisassemblyListing Disassemble(uint address, int length, Images.DisassemblyOptions? options = null) =>
+        Images.Disassembler.List(Memory, address, length, (options ?? new Images.DisassemblyOptions()) with { Symbols = options?.Symbols ?? Symbols });
+
+    /// <summary>Captures the whole machine (RAM, CPU, devices) so <see cref="RestoreCheckpoint"/> can return to this instant.</summary>
+    public MachineCheckpoint CreateCheckpoint() => new()
+    {
+        Ram = (byte[])Memory.Ram.Clone(),
+        Cpu = Cpu.SaveState(),
+        Devices = Io.Devices.Cast<object>().Append(_pitClock).Select(d => (d, ObjectState.Capture(d))).ToList(),
+        ConsoleText = Console.Text,
+        InstructionsRetired = Cpu.InstructionsRetired,
+    };
+
+    /// <summary>Returns the machine to a checkpoint taken from it (not from another machine).</summary>
+    public void RestoreCheckpoint(MachineCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Ram.Length != Memory.Ram.Length || checkpoint.Devices.Any(d => d.Device != _pitClock && !Io.Devices.Contains((IPortDevice)d.Device)))
+            throw new ArgumentException("This checkpoint was taken from another machine.", nameof(checkpoint));
+        checkpoint.Ram.CopyTo(Memory.Ram, 0);
+        Memory.ClearCodeMarks();
+        foreach (var (device, state) in checkpoint.Devices) state.Restore(device);
+        Console.Clear();
+        foreach (char ch in checkpoint.ConsoleText) Console.Append((byte)ch);
+        Cpu.RestoreState(checkpoint.Cpu);
     }
 
     /// <summary>Runs up to <paramref name="maxInstructions"/> instructions (or until a stop reason) and reports.</summary>

@@ -37,15 +37,12 @@ public static class FlatProtectedMode
     /// </summary>
     internal static void Enter(Machine machine, uint gdtAddress, uint eip, uint esp)
     {
-        machine.Console.Clear();
-        machine.ExitPort.Reset();
-        machine.PostPort.Reset();
-        machine.Memory.ResetCounters();
+        machine.ResetDevices();
         var cpu = machine.Cpu;
         cpu.Reset();
         cpu.GdtrBase = gdtAddress;
         cpu.GdtrLimit = GdtSize - 1;
-        cpu.Cr0 = EntryCr0;
+        cpu.WriteCr0(EntryCr0);
         cpu.SetSegment(SegmentRegister.CS, new SegmentCache { Selector = CodeSelector, Base = 0, Limit = 0xFFFF_FFFF, Rights = CodeRights });
         foreach (var s in new[] { SegmentRegister.DS, SegmentRegister.ES, SegmentRegister.FS, SegmentRegister.GS, SegmentRegister.SS })
             cpu.SetSegment(s, new SegmentCache { Selector = DataSelector, Base = 0, Limit = 0xFFFF_FFFF, Rights = DataRights });

@@ -94,6 +94,12 @@ public sealed class PhysicalMemory
     // ---- code page tracking -------------------------------------------------------------
 
     internal void MarkCodePage(uint page) => _watch[page] |= WatchCode;
+
+    /// <summary>Forgets which pages hold decoded code (after RAM was replaced wholesale and the code cache flushed).</summary>
+    internal void ClearCodeMarks()
+    {
+        for (int i = 0; i < _watch.Length; i++) _watch[i] &= unchecked((byte)~WatchCode);
+    }
     internal bool IsCodePage(uint page) => (_watch[page] & WatchCode) != 0;
 
     /// <summary>Starts or stops reporting guest writes to the page holding <paramref name="address"/> (for shadow paging and write tracing).</summary>

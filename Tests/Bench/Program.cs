@@ -2,10 +2,26 @@ using System.Globalization;
 using VirtLab.Engine;
 
 // Usage: VirtLab.Bench <rom.bin> [maxInstructions]
-// Runs the ROM once in the native engine and prints figures; it never asserts anything.
+//        VirtLab.Bench assemble <file.asm> [includeDir]
+// Runs the ROM once in the native engine (or assembles a source repeatedly) and prints figures; it
+// never asserts anything.
+if (args.Length >= 2 && args[0] == "assemble")
+{
+    var source = File.ReadAllText(args[1]);
+    var options = new VirtLab.Engine.Assembly.AssemblerOptions
+    {
+        SourceName = args[1],
+        IncludePaths = args.Length > 2 ? new[] { args[2] } : new[] { Path.GetDirectoryName(Path.GetFullPath(args[1]))! },
+    };
+    int lines = source.Split('\n').Length;
+    double perSecond = VirtLab.Engine.Assembly.Assembler.MeasureLinesPerSecond(source, options);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"assembled: {Path.GetFileName(args[1])}, {lines} source lines"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"source lines per second: {perSecond:F0}"));
+    return 0;
+}
 if (args.Length < 1 || args.Length > 2)
 {
-    Console.Error.WriteLine("usage: VirtLab.Bench <rom.bin> [maxInstructions]");
+    Console.Error.WriteLine("usage: VirtLab.Bench <rom.bin> [maxInstructions] | VirtLab.Bench assemble <file.asm> [includeDir]");
     return 2;
 }
 

@@ -604,6 +604,55 @@ task_b:
         Assert.Equal(0x90u, rec.ErrorCode);
     }
 
+    [Fact]
+    public void TaskSwitchLoadsTheLdtOfTheNewTask()
+    {
+        string body = TaskB + @"
+    mov word [TSSB + 0x60], 0x48     ; task B's LDT selector
+    mov word [TSSB + 0x54], 0x04     ; and its DS from that LDT (data0, base 0x100000)
+    mov dword [0x100020], 0x5A5A5A5A
+    jmp 0x50:0
+task_b:
+    sldt bx
+    mov ecx, [0x20]                  ; through DS = LDT entry 0
+    mov al, 0
+    out 0xF4, al";
+        var m = Run(body);
+        Assert.Equal(0u, m.ExitPort.ExitCode);
+        Assert.Equal(0x48u, m.Cpu.Ebx & 0xFFFF);
+        Assert.Equal(0x5A5A5A5Au, m.Cpu.Ecx);
+        Assert.Equal(0x100000u, m.Cpu.Segments[(int)SegmentRegister.DS].Base);
+    }
+
+    [Fact]
+    public void TaskSwitchIntoAVirtual8086Task()
+    {
+        // Task B's EFLAGS has VM: its selectors load the real-mode way and it runs at CPL 3; its HLT is #GP(0)
+        // to the ring-0 handler, which finds the V86 frame (saved CS 0x0700).
+        string body = TaskB + @"
+    mov byte [0x7000], 0xF4          ; hlt at 0700:0000
+    mov dword [TSSB + 0x20], 0
+    mov dword [TSSB + 0x24], 0x00020002
+    mov word [TSSB + 0x4C], 0x0700
+    mov word [TSSB + 0x50], 0x0800
+    mov dword [TSSB + 0x38], 0x0100
+    mov word [TSSB + 0x48], 0
+    mov word [TSSB + 0x54], 0
+    mov word [TSSB + 0x58], 0
+    mov word [TSSB + 0x5C], 0
+    mov dword [TSSB + 4], 0x8000     ; task B's ring-0 stack for the #GP out of V86 mode
+    mov dword [TSSB + 8], 0x10
+    jmp 0x50:0
+task_b: hlt";
+        var m = Run(body);
+        Assert.Equal(13u, m.ExitPort.ExitCode);
+        Assert.Equal(0u, m.Cpu.Ebx);
+        Assert.Equal(0u, m.Cpu.Ecx);                 // saved EIP: the HLT at 0700:0000
+        Assert.Equal(0x0700u, m.Cpu.Edx);
+        Assert.Equal(0x0100u, m.Cpu.Esi);            // V86 SP
+        Assert.Equal(0x0800u, m.Cpu.Edi);            // V86 SS
+    }
+
     // ---- virtual-8086 mode ---------------------------------------------------------------------
 
     [Fact]
