@@ -169,7 +169,7 @@ internal sealed class RegionReader
         {
             ulong end = (ulong)c.Address + Math.Max(c.MemorySize, (uint)c.Bytes.Length);
             if (c.Address < b || end > b + size)
-                throw s.Error(contentNode!, $"{Describe(kindOfContent)} ({c.Bytes.Length} bytes at {YamlSchema.Hex(c.Address)}, ending at {YamlSchema.Hex(end)}) does not fit in {what} ({YamlSchema.Hex(b)}-{YamlSchema.Hex(b + size - 1)})");
+                throw s.Error(contentNode!, $"{Describe(kindOfContent)} ({Math.Max(c.MemorySize, (uint)c.Bytes.Length)} bytes at {YamlSchema.Hex(c.Address)}-{YamlSchema.Hex(end - 1)}) does not fit in {what} ({YamlSchema.Hex(b)}-{YamlSchema.Hex(b + size - 1)})");
         }
 
         var region = new MemoryRegionDefinition
