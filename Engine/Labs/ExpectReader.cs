@@ -44,7 +44,7 @@ internal sealed class ExpectReader
 
         List<byte>? post = null;
         if (m.Get("post-codes") is { } pn)
-            post = s.Sequence(pn, "post-codes").Select(x => (byte)s.Number(x, "a POST code", 0xFF)).ToList();
+            post = s.Sequence(pn, "post-codes").Select(x => (byte)s.Number(x, "POST code", 0xFF)).ToList();
 
         var registers = new Dictionary<string, uint>(StringComparer.Ordinal);
         if (m.Get("registers") is { } rn)

@@ -7,6 +7,10 @@ internal static class KeySuggestion
     public static string? Nearest(string given, IEnumerable<string> valid)
     {
         string g = given.ToLowerInvariant();
+        // An abbreviation first ('regs' for 'registers'): the same first letter and every letter in order.
+        var abbreviated = valid.Where(v => g.Length >= 2 && v.Length > g.Length && char.ToLowerInvariant(v[0]) == g[0] && IsSubsequence(g, v.ToLowerInvariant()))
+                               .OrderBy(v => v.Length).FirstOrDefault();
+        if (abbreviated is not null) return abbreviated;
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (var v in valid)
@@ -27,6 +31,13 @@ internal static class KeySuggestion
     {
         var nearest = Nearest(given, valid);
         return nearest is not null ? $" (did you mean '{nearest}'?)" : $" (expected one of: {string.Join(", ", valid)})";
+    }
+
+    private static bool IsSubsequence(string small, string big)
+    {
+        int i = 0;
+        foreach (char c in big) if (i < small.Length && small[i] == c) i++;
+        return i == small.Length;
     }
 
     /// <summary>Levenshtein edit distance (insertions, deletions, substitutions).</summary>

@@ -13,6 +13,8 @@ internal sealed class RegionReader
 
     /// <summary>RAM is one host array from physical 0, so RAM regions must end below this.</summary>
     internal const uint RamLimit = 256u << 20;
+    /// <summary>A ROM image is a host array too.</summary>
+    internal const uint RomLimit = 16u << 20;
 
     private static readonly Dictionary<string, LabRegionKind> Kinds = new()
     {
@@ -52,6 +54,9 @@ internal sealed class RegionReader
             throw s.Error(m.Get("kind")!, $"{what}: kind 'mmio' is not available yet: the engine has no memory-mapped devices (its devices are on ports; see 'devices')");
         if (kind == LabRegionKind.Ram && b + size > RamLimit)
             throw s.Error(sizeNode, $"RAM {what} ends at {YamlSchema.Hex(b + size)}; RAM must end at or below {YamlSchema.Hex(RamLimit)} (the engine backs RAM with one array from address 0)");
+
+        if (kind == LabRegionKind.Rom && size > RomLimit)
+            throw s.Error(sizeNode, $"rom {what} is {YamlSchema.Hex(size)} bytes; a rom holds at most {YamlSchema.Hex(RomLimit)} (16 MiB: the engine keeps each rom image in host memory)");
 
         var permissions = ReadPermissions(m, kind, what);
 
@@ -169,7 +174,7 @@ internal sealed class RegionReader
         {
             ulong end = (ulong)c.Address + Math.Max(c.MemorySize, (uint)c.Bytes.Length);
             if (c.Address < b || end > b + size)
-                throw s.Error(contentNode!, $"{Describe(kindOfContent)} ({c.Bytes.Length} bytes at {YamlSchema.Hex(c.Address)}, ending at {YamlSchema.Hex(end)}) does not fit in {what} ({YamlSchema.Hex(b)}-{YamlSchema.Hex(b + size - 1)})");
+                throw s.Error(contentNode!, $"{Describe(kindOfContent)} ({Math.Max(c.MemorySize, (uint)c.Bytes.Length)} bytes at {YamlSchema.Hex(c.Address)}-{YamlSchema.Hex(end - 1)}) does not fit in {what} ({YamlSchema.Hex(b)}-{YamlSchema.Hex(b + size - 1)})");
         }
 
         var region = new MemoryRegionDefinition
@@ -255,20 +260,22 @@ internal sealed class RegionReader
             var d = ex.Errors.First();
             if (d.File != sourceName)
                 throw _schema.Error(node, $"{d.File}:{d.Line}:{d.Column}: {d.Message} (included by the asm of region '{region}')");
-            var (line, column) = LabLocationOfAsm(node, d.Line, d.Column);
-            throw new LabException(_schema.File, line, column, $"{d.Message} (in the asm of region '{region}')", ex);
+            var (line, column, exact) = LabLocationOfAsm(node, d.Line, d.Column);
+            string where = exact ? "" : $"line {d.Line}, column {d.Column} of ";
+            throw new LabException(_schema.File, line, column, $"{d.Message} (in {where}the asm of region '{region}')", ex);
         }
     }
 
     /// <summary>
     /// Where line <paramref name="asmLine"/>, column <paramref name="asmColumn"/> of an asm scalar is in
-    /// the lab file. A block scalar (| or >) starts on the line after its indicator and is indented; a
-    /// plain or quoted scalar starts at its own mark.
+    /// the lab file. A literal block (|) keeps its lines: they start on the line after the indicator,
+    /// indented. Other styles fold or escape their line breaks, so only the asm's first line maps to a
+    /// known column; later lines are reported at the scalar's start (exact = false).
     /// </summary>
-    private (int Line, int Column) LabLocationOfAsm(YamlScalarNode node, int asmLine, int asmColumn)
+    private (int Line, int Column, bool Exact) LabLocationOfAsm(YamlScalarNode node, int asmLine, int asmColumn)
     {
         int startLine = (int)node.Start.Line;
-        if (node.Style is ScalarStyle.Literal or ScalarStyle.Folded)
+        if (node.Style is ScalarStyle.Literal)
         {
             var lines = _yaml.Split('\n');
             int indent = 0;
@@ -279,10 +286,12 @@ internal sealed class RegionReader
                 indent = l.Length - l.TrimStart(' ').Length;
                 break;
             }
-            return (startLine + asmLine, indent + asmColumn);
+            return (startLine + asmLine, indent + asmColumn, true);
         }
         int quote = node.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? 1 : 0;
-        return asmLine == 1 ? (startLine, (int)node.Start.Column + quote + asmColumn - 1) : (startLine + asmLine - 1, asmColumn);
+        return asmLine == 1 && node.Style is not ScalarStyle.Folded
+            ? (startLine, (int)node.Start.Column + quote + asmColumn - 1, true)
+            : (startLine, (int)node.Start.Column, false);
     }
 
     private static void AddSymbols(AssemblyResult result, uint at, long origin, Dictionary<string, uint> symbols)
