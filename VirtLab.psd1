@@ -14,11 +14,13 @@
     FormatsToProcess     = @('Module/VirtLab.format.ps1xml')
     CmdletsToExport      = @(
         'Assert-VmExit'
+        'Checkpoint-Guest'
         'Get-GuestInstruction'
         'Get-GuestRegister'
         'Get-VmExit'
         'New-VirtLab'
         'Read-GuestMemory'
+        'Restore-Guest'
         'Set-GuestRegister'
         'Start-Guest'
         'Step-Guest'

@@ -68,6 +68,9 @@ public abstract class GuestCmdletBase : PSCmdlet
     /// <summary>The machine the cmdlet acts on for the current input object (call <see cref="ResolveTarget"/> first).</summary>
     protected Machine TargetMachine => _resolved?.Machine ?? Machine;
 
+    /// <summary>The guest resolved for the current input object, or null for -Machine.</summary>
+    protected GuestInstance? TargetGuest => _resolved;
+
     /// <summary>What the error records name as their target: the guest, or the machine.</summary>
     protected object TargetObject => (object?)_resolved ?? Machine;
 

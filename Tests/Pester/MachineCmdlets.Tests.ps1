@@ -354,3 +354,65 @@ guests:
         ($g | Get-GuestRegister EAX).Value | Should -Be 0x55
     }
 }
+
+Describe 'Checkpoint-Guest and Restore-Guest' {
+    BeforeEach {
+        $script:lab = New-VirtLab (Join-Path $RepoRoot 'Labs/hello.yaml')
+        $script:g = $lab.Guests[0]
+    }
+
+    It 'returns the guest to the checkpoint: registers, console and the instructions that follow' {
+        $null = $g | Step-Guest -Count 3
+        $cp = $g | Checkpoint-Guest -Name mid
+        $cp.Name | Should -Be 'mid'
+        $cp.GuestName | Should -Be 'hello'
+        $regs = ($g | Get-GuestRegister | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ' '
+        $first = @($g | Step-Guest -Count 1000)
+        $first[-1].StopReason | Should -Be 'ExitPort'
+        $g.Machine.Console.Text | Should -Be "Hello from VirtLab`n"
+        $cp | Restore-Guest
+        (($g | Get-GuestRegister | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ' ') | Should -Be $regs
+        $g.Machine.Console.Text | Should -Be ''
+        $again = @($g | Step-Guest -Count 1000)
+        ($again | ForEach-Object { '{0:X8} {1}' -f $_.Eip, $_.Instruction }) | Should -Be ($first | ForEach-Object { '{0:X8} {1}' -f $_.Eip, $_.Instruction })
+        $g.Machine.Console.Text | Should -Be "Hello from VirtLab`n"
+    }
+
+    It 'undoes a memory write' {
+        $cp = Checkpoint-Guest -Lab $lab
+        $cp.Name | Should -Be 'hello@0'
+        $g | Write-GuestMemory 0x500 0xCC
+        $cp | Restore-Guest -PassThru | Should -Be $cp
+        $g.Machine.Memory.ReadByte(0x500) | Should -Be 0
+    }
+
+    It 'works on a bare machine' {
+        $m = [VirtLab.Engine.Machine]::new()
+        $cp = $m | Checkpoint-Guest
+        $cp.GuestName | Should -BeNullOrEmpty
+        $m | Set-GuestRegister EAX 7
+        Restore-Guest $cp
+        $m.Cpu.Eax | Should -Be 0
+    }
+
+    It 'changes nothing under -WhatIf' {
+        $cp = $g | Checkpoint-Guest
+        $g | Set-GuestRegister EBX 9
+        $cp | Restore-Guest -WhatIf
+        $g.Machine.Cpu.Ebx | Should -Be 9
+    }
+
+    It 'refuses a checkpoint from before Start-Guest rebuilt the machine' {
+        $cp = $g | Checkpoint-Guest -Name old
+        $null = $g | Start-Guest
+        $cp | Restore-Guest -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CheckpointStale,VirtLab.Cmdlets.RestoreGuestCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err[0].Exception.Message | Should -BeLike "Guest 'hello' has a new machine since checkpoint 'old'*"
+        $g.Machine.Console.Text | Should -Be "Hello from VirtLab`n"
+    }
+
+    It 'requires a checkpoint' {
+        { Restore-Guest -Checkpoint $null } | Should -Throw -ErrorId 'ParameterArgumentValidationErrorNullNotAllowed,VirtLab.Cmdlets.RestoreGuestCommand'
+    }
+}
