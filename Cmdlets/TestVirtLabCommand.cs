@@ -46,6 +46,7 @@ public sealed class TestVirtLabCommand : PSCmdlet
     public SwitchParameter Quiet { get; set; }
 
     private bool _allPassed = true;
+    private readonly CancellationTokenSource _stop = new();
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -70,12 +71,13 @@ public sealed class TestVirtLabCommand : PSCmdlet
                 continue;
             }
             GuestRun run;
-            try { run = g.Run(Mode); }
+            try { run = g.Run(Mode, cancellationToken: _stop.Token); }
             catch (ModeNotAvailableException e)
             {
                 ThrowTerminatingError(Errors.Record(e, "ModeNotAvailable", ErrorCategory.NotImplemented, e.Mode));
                 return;
             }
+            if (run.Cancelled) return; // Ctrl-C: a partial run proves nothing either way
             foreach (var result in ExpectationChecker.Check(g.Definition, run))
             {
                 if (!result.Passed) _allPassed = false;
@@ -83,6 +85,9 @@ public sealed class TestVirtLabCommand : PSCmdlet
             }
         }
     }
+
+    /// <inheritdoc />
+    protected override void StopProcessing() => _stop.Cancel();
 
     /// <inheritdoc />
     protected override void EndProcessing()
