@@ -12,6 +12,7 @@
     # Module/VirtLab.Pester.psm1 holds the Pester operator Should -HaveVmExit (see about_VirtLab).
     NestedModules        = @('Module/bin/VirtLab.Cmdlets.dll', 'Module/VirtLab.Pester.psm1')
     FormatsToProcess     = @('Module/VirtLab.format.ps1xml')
+    TypesToProcess       = @('Module/VirtLab.types.ps1xml')
     CmdletsToExport      = @(
         'Assert-VmExit'
         'Checkpoint-Guest'

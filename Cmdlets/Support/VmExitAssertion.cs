@@ -11,7 +11,7 @@ namespace VirtLab.Cmdlets;
 public static class VmExitAssertion
 {
     /// <summary>Null when the assertion holds, otherwise the failure message.</summary>
-    /// <param name="actual">A <see cref="GuestRun"/>, a <see cref="VmExit"/>, or a collection of <see cref="VmExit"/>s (what Get-VmExit writes).</param>
+    /// <param name="actual">A <see cref="GuestRun"/>, a <see cref="VmExit"/>, or a collection of <see cref="VmExit"/>s (what Get-VmExit writes); null, which is what Pester passes for an empty pipeline (Get-VmExit on a run without exits), is no exits.</param>
     /// <param name="reason">The reason name (case-insensitive; wildcards allowed).</param>
     /// <param name="times">Exact count, or null for "at least one".</param>
     /// <param name="negate">True for "has no such exit" (with <paramref name="times"/>: "not exactly that many").</param>
@@ -40,6 +40,7 @@ public static class VmExitAssertion
         if (actual is PSObject pso) actual = pso.BaseObject;
         switch (actual)
         {
+            case null: return Array.Empty<VmExit>();
             case GuestRun run: return run.Exits;
             case VmExit exit: return new[] { exit };
             case System.Collections.IEnumerable items and not string:

@@ -236,6 +236,13 @@ Describe 'Get-VmExit' {
         ($run | Get-VmExit -Kind VmExit).Reason | Should -Be 'Cpuid'
     }
 
+    It 'counts exits by kind on the run (ExitsByKind)' {
+        $run = New-SyntheticRun IoInstruction, Hlt
+        $run.ExitsByKind['VmExit'] | Should -Be 2
+        $run.ExitsByKind.Count | Should -Be 1
+        (New-VirtLab $HelloYaml | Start-Guest).ExitsByKind.Count | Should -Be 0
+    }
+
     It 'groups naturally by reason' {
         $groups = New-SyntheticRun IoInstruction, Hlt, IoInstruction | Get-VmExit | Group-Object Reason | Sort-Object Name
         $groups.Name | Should -Be @('Hlt', 'IoInstruction')
@@ -335,6 +342,15 @@ Describe 'Should -HaveVmExit' {
         $run = New-SyntheticRun Hlt
         { $run | Should -HaveVmExit Cpuid -Because 'the guest runs CPUID' } | Should -Throw "*Expected a VM exit with reason 'Cpuid', but found none (exits: Hlt x1), because the guest runs CPUID*"
         { $run | Should -HaveVmExit Hlt -Times 2 } | Should -Throw "*Expected 2 VM exit(s) with reason 'Hlt', but found 1*"
+    }
+
+    It 'takes an empty list of exits (a native run through Get-VmExit)' {
+        New-VirtLab $HelloYaml | Start-Guest | Get-VmExit | Should -HaveVmExit Hlt -Times 0
+        { New-VirtLab $HelloYaml | Start-Guest | Get-VmExit | Should -HaveVmExit Hlt } | Should -Throw "*found none (no exits at all)*"
+    }
+
+    It 'refuses something that is neither a run nor exits' {
+        { 'a string' | Should -HaveVmExit Hlt } | Should -Throw '*Expected a run from Start-Guest or exits from Get-VmExit, got a String*'
     }
 
     It 'registers again without complaint' {
