@@ -19,7 +19,7 @@ public static class VmExitAssertion
     {
         if (string.IsNullOrEmpty(reason)) throw new ArgumentException("An exit reason is required.", nameof(reason));
         if (times < 0) throw new ArgumentOutOfRangeException(nameof(times), times, "-Times cannot be negative.");
-        var exits = ExitsOf(actual) ?? throw new ArgumentException($"Expected a run from Start-Guest or exits from Get-VmExit, got {Describe(actual)}.", nameof(actual));
+        var exits = ExitsOf(actual, out var stray) ?? throw new ArgumentException($"Expected a run from Start-Guest or exits from Get-VmExit, got {Describe(stray)}.", nameof(actual));
         var pattern = new WildcardPattern(reason, WildcardOptions.IgnoreCase);
         int count = exits.Count(e => pattern.IsMatch(e.Reason));
         bool holds = times is { } n ? count == n : count > 0;
@@ -35,8 +35,10 @@ public static class VmExitAssertion
         };
     }
 
-    private static IReadOnlyList<VmExit>? ExitsOf(object? actual)
+    /// <summary>The exits <paramref name="actual"/> holds, or null with <paramref name="stray"/> set to the first object that is neither a run nor an exit.</summary>
+    private static IReadOnlyList<VmExit>? ExitsOf(object? actual, out object? stray)
     {
+        stray = actual;
         if (actual is PSObject pso) actual = pso.BaseObject;
         switch (actual)
         {
@@ -50,7 +52,7 @@ public static class VmExitAssertion
                     var o = item is PSObject p ? p.BaseObject : item;
                     if (o is VmExit e) list.Add(e);
                     else if (o is GuestRun r) list.AddRange(r.Exits);
-                    else return null;
+                    else { stray = o; return null; }
                 }
                 return list;
             default: return null;
