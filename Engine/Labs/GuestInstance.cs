@@ -15,6 +15,9 @@ public sealed class GuestInstance
 
     private readonly string _lab;
 
+    /// <summary>The slice length (tests shorten it to prove that slicing does not change a run).</summary>
+    internal long Slice { get; set; } = SliceInstructions;
+
     internal GuestInstance(string lab, GuestDefinition definition)
     {
         _lab = lab;
@@ -71,22 +74,24 @@ public sealed class GuestInstance
         var machine = Machine;
         monitor.Attach(machine);
         var clock = Stopwatch.StartNew();
-        long retired = 0, faults = 0;
+        // The CPU's budget counts retired instructions, delivered faults and idle time (HLT waiting
+        // for a timer); the slices share one budget of that kind, so a sliced run is the same run.
+        var cpu = machine.Cpu;
+        long Consumed() => cpu.InstructionsRetired + cpu.FaultsDelivered + cpu.IdleTime;
+        long startConsumed = Consumed(), startRetired = cpu.InstructionsRetired, startFaults = cpu.FaultsDelivered;
         var reason = StopReason.BudgetExhausted;
         bool cancelled = false;
         int? exitCode = null;
-        while (retired < max)
+        for (long used = 0; used < max; used = Consumed() - startConsumed)
         {
             if (ct.IsCancellationRequested) { cancelled = true; break; }
-            var r = machine.Run(Math.Min(SliceInstructions, max - retired));
-            retired += r.InstructionsRetired;
-            faults += r.FaultsDelivered;
+            var r = machine.Run(Math.Min(Slice, max - used));
             reason = r.StopReason;
             exitCode = r.ExitCode;
-            progress?.Report(new RunProgress(retired, max, clock.Elapsed));
+            progress?.Report(new RunProgress(cpu.InstructionsRetired - startRetired, max, clock.Elapsed));
             if (reason != StopReason.BudgetExhausted) break;
-            if (r.InstructionsRetired == 0) break; // nothing can move (defensive: the CPU reports a stop reason instead)
         }
+        long retired = cpu.InstructionsRetired - startRetired, faults = cpu.FaultsDelivered - startFaults;
         clock.Stop();
         var snapshots = new Dictionary<uint, byte[]>();
         if (Definition.Expect is { } e)
