@@ -255,7 +255,7 @@ Describe 'Get-VmExit' {
 }
 
 Describe 'Test-VirtLab' {
-    It 'passes every expectation of the sample lab <_>' -ForEach 'hello', 'primes', 'protected-mode' {
+    It 'passes every expectation of the sample lab <_>' -ForEach @(Get-ChildItem (Join-Path $PSScriptRoot '../../Labs/*.yaml') | ForEach-Object BaseName) {
         $results = @(New-VirtLab (Join-Path $LabsDir "$_.yaml") | Test-VirtLab)
         $results.Count | Should -BeGreaterThan 0
         $results | ForEach-Object { $_ | Should -BeOfType ([VirtLab.Engine.Labs.ExpectationResult]) }
