@@ -184,6 +184,17 @@ Describe 'Start-Guest' {
         finally { $ps.Dispose() }
     }
 
+    It 'shows no progress on a short run' {
+        $ps = [PowerShell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$Manifest'; New-VirtLab '$HelloYaml' | Start-Guest")
+            $out = $ps.Invoke()
+            $out[0].StopReason | Should -Be 'ExitPort'
+            $ps.Streams.Progress.Count | Should -Be 0
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'stops on Ctrl-C (PowerShell.Stop) and keeps the partial run on the guest' {
         $loop = New-VirtLab -Yaml $LoopLabYaml
         $ps = [PowerShell]::Create()
@@ -351,6 +362,30 @@ Describe 'Should -HaveVmExit' {
 
     It 'refuses something that is neither a run nor exits' {
         { 'a string' | Should -HaveVmExit Hlt } | Should -Throw '*Expected a run from Start-Guest or exits from Get-VmExit, got a String*'
+    }
+
+    It 'is registered by Import-Module when Pester is already loaded' {
+        $ps = [PowerShell]::Create()
+        try {
+            $pester = (Get-Module Pester).Path
+            $null = $ps.AddScript("Import-Module '$pester'; Import-Module '$Manifest'; (Get-ShouldOperator).Name -contains 'HaveVmExit'")
+            $ps.Invoke() | Should -BeTrue
+            $ps.Streams.Error.Count | Should -Be 0
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'says so when Register-VirtLabShouldOperator runs without Pester' {
+        $ps = [PowerShell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$Manifest'; if (Get-Module Pester) { throw 'Pester is loaded' }; Register-VirtLabShouldOperator")
+            $null = $ps.Invoke()
+            $ps.Streams.Error.Count | Should -Be 1
+            $ps.Streams.Error[0].FullyQualifiedErrorId | Should -Be 'PesterNotLoaded,Register-VirtLabShouldOperator'
+            $ps.Streams.Error[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $ps.Streams.Error[0].Exception.Message | Should -BeLike 'Pester 5 is not loaded*'
+        }
+        finally { $ps.Dispose() }
     }
 
     It 'registers again without complaint' {
