@@ -73,6 +73,29 @@ Describe 'New-VirtLab' {
         $err[0].TargetObject | Should -Be $missing
     }
 
+    It 'writes nothing for a wildcard that matches no file' {
+        New-VirtLab -Path (Join-Path $TestDrive 'none-*.yaml') -ErrorVariable err | Should -BeNullOrEmpty
+        $err.Count | Should -Be 0
+    }
+
+    It 'refuses a path outside the file system' {
+        New-VirtLab -Path 'Env:PATH' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'NotFileSystemPath,VirtLab.Cmdlets.NewVirtLabCommand'
+    }
+
+    It 'refuses an -Image load address out of real mode''s reach' {
+        $img = Join-Path $TestDrive 'tiny.img'
+        [IO.File]::WriteAllBytes($img, [byte[]](0xF4))
+        New-VirtLab -Image $img -LoadAddress 0x100000 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidImage,VirtLab.Cmdlets.NewVirtLabCommand'
+        $err[0].Exception.Message | Should -BeLike '*0x100000 is above 1 MiB*'
+    }
+
+    It 'reports a missing -Rom file' {
+        New-VirtLab -Rom (Join-Path $TestDrive 'none.bin') -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,VirtLab.Cmdlets.NewVirtLabCommand'
+    }
+
     It 'refuses a directory' {
         New-VirtLab -LiteralPath $TestDrive -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -Be 'PathIsDirectory,VirtLab.Cmdlets.NewVirtLabCommand'

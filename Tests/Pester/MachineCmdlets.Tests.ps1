@@ -97,6 +97,18 @@ Describe 'Set-GuestRegister' {
         $m.Cpu.Cr0 | Should -Be 0x60000010
     }
 
+    It 'refuses a segment load in protected mode, where it would need a descriptor' {
+        $m | Set-GuestRegister CR0 0x60000011
+        $e = { $m | Set-GuestRegister DS 8 } | Should -Throw -ErrorId 'RegisterNotWritableNow,VirtLab.Cmdlets.SetGuestRegisterCommand' -PassThru
+        $e.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $e.Exception.Message | Should -BeLike 'DS can be set only in real or virtual-8086 mode*'
+    }
+
+    It 'refuses a number wider than 32 bits' {
+        { $m | Set-GuestRegister EAX 0x100000000 } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,VirtLab.Cmdlets.SetGuestRegisterCommand'
+        { $m | Set-GuestRegister EAX -5000000000 } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,VirtLab.Cmdlets.SetGuestRegisterCommand'
+    }
+
     It 'refuses an unknown register name' {
         { $m | Set-GuestRegister EXX 1 } | Should -Throw -ErrorId 'UnknownRegister,VirtLab.Cmdlets.SetGuestRegisterCommand'
     }
@@ -264,6 +276,12 @@ Describe 'Get-GuestInstruction' {
         $lines = @(Get-GuestInstruction -Machine $m -Address 0xFFFFFE -Count 4 -WarningVariable w -WarningAction SilentlyContinue)
         $lines.Count | Should -BeLessThan 4
         $w | Should -BeLike '*unmapped*'
+    }
+
+    It 'warns when the listing reaches the end of the 4 GiB address space' {
+        $lines = @(Get-GuestInstruction -Machine $m -Address 0xFFFFFFFE -Count 4 -WarningVariable w -WarningAction SilentlyContinue)
+        $lines.Count | Should -BeLessThan 4
+        $w | Should -BeLike '*end of the 4 GiB address space*'
     }
 
     It 'refuses the default address when paging is on' {
