@@ -55,7 +55,7 @@ public sealed class GetGuestInstructionCommand : GuestCmdletBase
     [GuestAddress]
     public uint? SegmentBase { get; set; }
 
-    /// <summary>Symbols to show (default: the guest's own, from its assembly source or ELF image).</summary>
+    /// <summary>Symbols to show (default: the guest's own, from its inline assembly, or the machine's, from the last ELF image it loaded).</summary>
     [Parameter]
     public SymbolTable? Symbols { get; set; }
 
@@ -73,7 +73,7 @@ public sealed class GetGuestInstructionCommand : GuestCmdletBase
             ThrowTerminatingError(Errors.InvalidOperation("Paging is on, so CS:EIP is a linear address this cmdlet cannot translate: pass -Address with a physical address.", "PagingOn", TargetObject));
             return;
         }
-        var options = CodeView.Options(cpu, Symbols ?? GuestSymbols, Syntax);
+        var options = CodeView.Options(cpu, Symbols ?? GuestSymbols ?? (machine.Symbols.Count > 0 ? machine.Symbols : null), Syntax);
         if (Bitness is { } b) options = options with { Bitness = b };
         if (SegmentBase is { } sb) options = options with { SegmentBase = sb };
         else if (Address is not null && !cpu.PagingEnabled)

@@ -272,6 +272,12 @@ Describe 'Get-GuestInstruction' {
         ($lines | Where-Object { $_.Bytes.Count -gt 0 -and $_.Bytes[0] -eq 0xEB }).Text | Should -Be 'jmp short next'
     }
 
+    It 'uses the machine''s own symbols when no others are given' {
+        $p = New-HelloMachine $Rom
+        $p.Symbols.Add('print_loop', 0xF000C)
+        (Get-GuestInstruction -Machine $p -Address 0xF000C -Count 1 -Bitness 16)[0].Text | Should -Be 'print_loop'
+    }
+
     It 'warns when the listing reaches unmapped memory' {
         $lines = @(Get-GuestInstruction -Machine $m -Address 0xFFFFFE -Count 4 -WarningVariable w -WarningAction SilentlyContinue)
         $lines.Count | Should -BeLessThan 4
