@@ -45,8 +45,11 @@ function Get-Member([Type]$Type, [string]$Property) {
 }
 
 $esc = { param($s) [Security.SecurityElement]::Escape([string]$s) }
-$common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name +
-    [System.Management.Automation.Internal.ShouldProcessParameters].GetProperties().Name
+$common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name
+$shouldProcessText = @{
+    WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+    Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
 
 Import-Module $Manifest -Force
 $commands = Get-Command -Module VirtLab -CommandType Cmdlet | Sort-Object Name
@@ -79,12 +82,15 @@ foreach ($cmd in $commands) {
             elseif ($setParam.ValueFromPipeline) { 'true (ByValue)' } elseif ($setParam.ValueFromPipelineByPropertyName) { 'true (ByPropertyName)' } else { 'false' }
         $position = if ($setParam.Position -ge 0) { $setParam.Position } else { 'named' }
         $pdoc = Get-Member $type $p.Name
-        $pdesc = if ($pdoc) { ConvertTo-PlainText $pdoc.SelectSingleNode('summary') } else { '' }
+        $pdesc = if ($shouldProcessText.ContainsKey($p.Name)) { $shouldProcessText[$p.Name] } elseif ($pdoc) { ConvertTo-PlainText $pdoc.SelectSingleNode('summary') } else { '' }
         if (-not $pdesc) { $problems.Add("$($cmd.Name) -$($p.Name): no description") }
-        $typeName = $p.ParameterType.FullName
+        # Nullable<T> parameters (optional values) are documented as T.
+        $ptype = $p.ParameterType
+        if ($ptype.IsGenericType -and $ptype.GetGenericTypeDefinition() -eq [Nullable`1]) { $ptype = $ptype.GetGenericArguments()[0] }
+        $typeName = $ptype.FullName
         $s = "<command:parameter required=""$($setParam.IsMandatory.ToString().ToLower())"" globbing=""false"" pipelineInput=""$pipe"" position=""$position""><maml:name>$($p.Name)</maml:name><maml:description><maml:para>$(& $esc $pdesc)</maml:para></maml:description>"
-        if ($p.SwitchParameter) { $s += '<command:parameterValue required="false">SwitchParameter</command:parameterValue>' }
-        else { $s += "<command:parameterValue required=""true"">$(& $esc $p.ParameterType.Name)</command:parameterValue>" }
+        # A switch has no value to show in the syntax: MAML leaves out its parameterValue.
+        if (-not $p.SwitchParameter) { $s += "<command:parameterValue required=""true"">$(& $esc $ptype.Name)</command:parameterValue>" }
         if ($full) { $s += "<dev:type><maml:name>$(& $esc $typeName)</maml:name></dev:type>" }
         $s + '</command:parameter>'
     }
