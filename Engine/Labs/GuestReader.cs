@@ -199,7 +199,7 @@ internal sealed class GuestReader
             if (inode is not YamlMappingNode imap) throw s.Error(inode, $"'interrupts' of {what} maps vectors to handlers, found {YamlSchema.Describe(inode)}");
             foreach (var (k, v) in imap.Children)
             {
-                int vector = (int)s.Number(k, $"an interrupt vector of {what}", 255);
+                int vector = (int)s.Number(k, "interrupt vector", 255);
                 if (interrupts.ContainsKey(vector)) throw s.Error(k, $"interrupt vector {vector} of {what} is given twice");
                 interrupts[vector] = ReadAddress(v, $"the handler of vector {vector}", symbols);
             }
