@@ -45,7 +45,7 @@ internal sealed class GuestReader
         var m = s.Mapping(node, "a guest", Keys);
         string name = s.Name(m.Require("name"), "the guest's name");
         string what = $"guest '{name}'";
-        if (m.Get("description") is { } d) s.String(d, $"the description of {what}");
+        string? description = m.Get("description") is { } d ? s.String(d, $"the description of {what}") : null;
         var mode = m.Get("mode") is { } modeNode ? s.Enum(modeNode, "mode", Modes) : GuestMode.Native;
         var startNode = m.Require("start");
         var start = s.Enum(startNode, "start state", Starts);
@@ -131,7 +131,7 @@ internal sealed class GuestReader
 
         return new GuestDefinition
         {
-            Name = name, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
+            Name = name, Description = description, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
             Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Expect = expect,
             Symbols = symbols, Location = s.At(node),
         };

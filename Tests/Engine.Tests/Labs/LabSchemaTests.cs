@@ -62,6 +62,7 @@ public class LabSchemaTests
         Assert.Null(lab.SourcePath);
         var g = Assert.Single(lab.Guests);
         Assert.Equal("all", g.Name);
+        Assert.Equal("the works", g.Description);
         Assert.Equal(GuestMode.Para, g.Mode);
         Assert.Equal(GuestStartState.Protected32, g.Start);
         Assert.Equal(0x20010u, g.Entry);
@@ -145,6 +146,7 @@ public class LabSchemaTests
         Assert.Null(lab.Description);
         var g = lab.Guests[0];
         Assert.Equal(GuestMode.Native, g.Mode);
+        Assert.Null(g.Description);
         Assert.Equal(0x100u, g.Entry); // the first contents' address
         Assert.Empty(g.Registers);
         Assert.Equal(GuestDefinition.DefaultMaxInstructions, g.MaxInstructions);
