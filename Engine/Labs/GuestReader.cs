@@ -71,7 +71,7 @@ internal sealed class GuestReader
         foreach (var rom in regions.Where(r => r.Kind == LabRegionKind.Rom && r.End == 0x10_0000))
         {
             ulong aliasBase = 0x1_0000_0000UL - rom.Size;
-            if (regions.FirstOrDefault(r => r != rom && r.Base < 0x1_0000_0000UL && aliasBase < r.End) is { } other)
+            if (regions.FirstOrDefault(r => r != rom && aliasBase < r.End) is { } other)
                 throw new LabException(other.Location, $"region '{other.Name}' ({Range(other)}) overlaps the alias of rom '{rom.Name}' ({YamlSchema.Hex(aliasBase)}-0xFFFFFFFF: a rom ending at 1 MiB also appears just below 4 GiB)");
         }
 
