@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using VirtLab.Engine.Vmm;
+
+namespace VirtLab.Engine.Labs;
+
+/// <summary>
+/// A guest of a lab with its machine. The machine is built from the definition and kept between
+/// calls, so a guest can be stepped, inspected and continued; <see cref="Run"/> and
+/// <see cref="Reset"/> rebuild it in the lab's start state (a new <see cref="Machine"/> object).
+/// </summary>
+public sealed class GuestInstance
+{
+    /// <summary>Instructions per slice of a run: cancellation and progress are checked between slices.</summary>
+    public const long SliceInstructions = 1_000_000;
+
+    private readonly string _lab;
+
+    /// <summary>The slice length (tests shorten it to prove that slicing does not change a run).</summary>
+    internal long Slice { get; set; } = SliceInstructions;
+
+    internal GuestInstance(string lab, GuestDefinition definition)
+    {
+        _lab = lab;
+        Definition = definition;
+        Machine = MachineBuilder.Build(definition);
+    }
+
+    /// <summary>The guest's name.</summary>
+    public string Name => Definition.Name;
+    /// <summary>The guest's definition.</summary>
+    public GuestDefinition Definition { get; }
+    /// <summary>The machine as it is now (replaced by <see cref="Run"/> and <see cref="Reset"/>).</summary>
+    public Machine Machine { get; private set; }
+    /// <summary>The mode of the last run (Native before any run).</summary>
+    public GuestMode CurrentMode { get; private set; } = GuestMode.Native;
+    /// <summary>The last run or continuation, or null.</summary>
+    public GuestRun? LastRun { get; private set; }
+
+    /// <summary>Rebuilds the machine in the lab's start state.</summary>
+    public void Reset() => Machine = MachineBuilder.Build(Definition);
+
+    /// <summary>
+    /// Resets the guest to its start state and runs it in <paramref name="mode"/> (default: the lab's)
+    /// for up to <paramref name="maxInstructions"/> (default: the lab's), in slices of
+    /// <see cref="SliceInstructions"/>. A cancellation returns the partial run with <see cref="GuestRun.Cancelled"/> set.
+    /// </summary>
+    /// <exception cref="ModeNotAvailableException">The mode's technique is not built yet.</exception>
+    public GuestRun Run(GuestMode? mode = null, long? maxInstructions = null, CancellationToken cancellationToken = default, IProgress<RunProgress>? progress = null)
+    {
+        var m = mode ?? Definition.Mode;
+        long max = maxInstructions ?? Definition.MaxInstructions;
+        if (max < 1) throw new ArgumentOutOfRangeException(nameof(maxInstructions), max, "The instruction budget must be at least 1.");
+        var monitor = CreateMonitor(m);
+        Reset();
+        CurrentMode = m;
+        return Execute(monitor, max, cancellationToken, progress);
+    }
+
+    /// <summary>Runs on from the current state (after a run, a step or a register change) for up to <paramref name="maxInstructions"/>.</summary>
+    public GuestRun Continue(long maxInstructions, CancellationToken cancellationToken = default)
+    {
+        if (maxInstructions < 1) throw new ArgumentOutOfRangeException(nameof(maxInstructions), maxInstructions, "The instruction budget must be at least 1.");
+        return Execute(CreateMonitor(CurrentMode), maxInstructions, cancellationToken, null);
+    }
+
+    private static IVirtualMachineMonitor CreateMonitor(GuestMode mode) => mode switch
+    {
+        GuestMode.Native => new NativeMonitor(),
+        _ => throw new ModeNotAvailableException(mode),
+    };
+
+    private GuestRun Execute(IVirtualMachineMonitor monitor, long max, CancellationToken ct, IProgress<RunProgress>? progress)
+    {
+        var machine = Machine;
+        monitor.Attach(machine);
+        var clock = Stopwatch.StartNew();
+        // The CPU's budget counts retired instructions, delivered faults and idle time (HLT waiting
+        // for a timer); the slices share one budget of that kind, so a sliced run is the same run.
+        var cpu = machine.Cpu;
+        long Consumed() => cpu.InstructionsRetired + cpu.FaultsDelivered + cpu.IdleTime;
+        long startConsumed = Consumed(), startRetired = cpu.InstructionsRetired, startFaults = cpu.FaultsDelivered;
+        var reason = StopReason.BudgetExhausted;
+        bool cancelled = false;
+        int? exitCode = null;
+        for (long used = 0; used < max; used = Consumed() - startConsumed)
+        {
+            if (ct.IsCancellationRequested) { cancelled = true; break; }
+            var r = machine.Run(Math.Min(Slice, max - used));
+            reason = r.StopReason;
+            exitCode = r.ExitCode;
+            progress?.Report(new RunProgress(cpu.InstructionsRetired - startRetired, max, clock.Elapsed));
+            if (reason != StopReason.BudgetExhausted) break;
+        }
+        long retired = cpu.InstructionsRetired - startRetired, faults = cpu.FaultsDelivered - startFaults;
+        clock.Stop();
+        var snapshots = new Dictionary<uint, byte[]>();
+        if (Definition.Expect is { } e)
+            foreach (var me in e.Memory) snapshots[me.Address] = machine.Memory.Read(me.Address, me.Bytes.Length);
+        var run = new GuestRun
+        {
+            Lab = _lab, Guest = Name, Mode = monitor.Mode, StopReason = reason, Cancelled = cancelled, ExitCode = exitCode,
+            ConsoleText = machine.Console.Text, PostCodes = machine.PostPort.Codes.ToArray(), InstructionsRetired = retired,
+            MaxInstructions = max, Exits = monitor.Exits.ToArray(), SimulatedCycles = monitor.Cycles, HostTime = clock.Elapsed,
+            Registers = GuestRegisters.Snapshot(machine.Cpu), FaultsDelivered = faults, MemorySnapshots = snapshots,
+        };
+        LastRun = run;
+        return run;
+    }
+}
