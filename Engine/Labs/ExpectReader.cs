@@ -68,7 +68,7 @@ internal sealed class ExpectReader
                         throw s.Error(bn, $"bytes are pairs of hex digits separated by spaces (as in '48 65 6C'), found '{part}'");
                     bytes.Add(Convert.ToByte(part, 16));
                 }
-                if (bytes.Count == 0) throw s.Error(bn, "bytes holds no bytes");
+                if (bytes.Count == 0) throw s.Error(bn, "the bytes of a memory expectation are empty: write hex pairs, as in '48 65 6C'");
                 memory.Add(new MemoryExpectation(address, bytes.ToArray(), s.At(e)));
             }
 

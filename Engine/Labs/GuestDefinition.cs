@@ -8,6 +8,8 @@ public sealed class GuestDefinition
 
     /// <summary>The guest's name, unique in its lab.</summary>
     public required string Name { get; init; }
+    /// <summary>Free text (<c>description:</c>).</summary>
+    public string? Description { get; init; }
     /// <summary>The default mode (<c>mode:</c>, default native).</summary>
     public GuestMode Mode { get; init; } = GuestMode.Native;
     /// <summary>The CPU state at start (<c>start:</c>).</summary>

@@ -45,7 +45,7 @@ internal sealed class GuestReader
         var m = s.Mapping(node, "a guest", Keys);
         string name = s.Name(m.Require("name"), "the guest's name");
         string what = $"guest '{name}'";
-        if (m.Get("description") is { } d) s.String(d, $"the description of {what}");
+        string? description = m.Get("description") is { } d ? s.String(d, $"the description of {what}") : null;
         var mode = m.Get("mode") is { } modeNode ? s.Enum(modeNode, "mode", Modes) : GuestMode.Native;
         var startNode = m.Require("start");
         var start = s.Enum(startNode, "start state", Starts);
@@ -65,6 +65,14 @@ internal sealed class GuestReader
                 throw new LabException(region.Location, $"region '{region.Name}' ({Range(region)}) overlaps region '{other.Name}' ({Range(other)})");
             regions.Add(region);
             foreach (var (k, v) in regionSymbols) symbols.TryAdd(k, v);
+        }
+
+        // A ROM ending at 1 MiB is aliased just below 4 GiB (MachineBuilder): that range must be free too.
+        foreach (var rom in regions.Where(r => r.Kind == LabRegionKind.Rom && r.End == 0x10_0000))
+        {
+            ulong aliasBase = 0x1_0000_0000UL - rom.Size;
+            if (regions.FirstOrDefault(r => r != rom && aliasBase < r.End) is { } other)
+                throw new LabException(other.Location, $"region '{other.Name}' ({Range(other)}) overlaps the alias of rom '{rom.Name}' ({YamlSchema.Hex(aliasBase)}-0xFFFFFFFF: a rom ending at 1 MiB also appears just below 4 GiB)");
         }
 
         // Start state and entry point.
@@ -123,7 +131,7 @@ internal sealed class GuestReader
 
         return new GuestDefinition
         {
-            Name = name, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
+            Name = name, Description = description, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
             Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Expect = expect,
             Symbols = symbols, Location = s.At(node),
         };
@@ -199,7 +207,7 @@ internal sealed class GuestReader
             if (inode is not YamlMappingNode imap) throw s.Error(inode, $"'interrupts' of {what} maps vectors to handlers, found {YamlSchema.Describe(inode)}");
             foreach (var (k, v) in imap.Children)
             {
-                int vector = (int)s.Number(k, $"an interrupt vector of {what}", 255);
+                int vector = (int)s.Number(k, "interrupt vector", 255);
                 if (interrupts.ContainsKey(vector)) throw s.Error(k, $"interrupt vector {vector} of {what} is given twice");
                 interrupts[vector] = ReadAddress(v, $"the handler of vector {vector}", symbols);
             }

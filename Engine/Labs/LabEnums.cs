@@ -43,9 +43,13 @@ public enum LabRegionKind
 [Flags]
 public enum RegionPermissions
 {
+    /// <summary>No access (unmapped).</summary>
     None = 0,
+    /// <summary>r: the guest may read.</summary>
     Read = 1,
+    /// <summary>w: the guest may write.</summary>
     Write = 2,
+    /// <summary>x: the guest may execute.</summary>
     Execute = 4,
 }
 

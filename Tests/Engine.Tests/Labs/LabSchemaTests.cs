@@ -62,6 +62,7 @@ public class LabSchemaTests
         Assert.Null(lab.SourcePath);
         var g = Assert.Single(lab.Guests);
         Assert.Equal("all", g.Name);
+        Assert.Equal("the works", g.Description);
         Assert.Equal(GuestMode.Para, g.Mode);
         Assert.Equal(GuestStartState.Protected32, g.Start);
         Assert.Equal(0x20010u, g.Entry);
@@ -145,6 +146,7 @@ public class LabSchemaTests
         Assert.Null(lab.Description);
         var g = lab.Guests[0];
         Assert.Equal(GuestMode.Native, g.Mode);
+        Assert.Null(g.Description);
         Assert.Equal(0x100u, g.Entry); // the first contents' address
         Assert.Empty(g.Registers);
         Assert.Equal(GuestDefinition.DefaultMaxInstructions, g.MaxInstructions);
@@ -259,6 +261,32 @@ public class LabSchemaTests
             var ex = Assert.Throws<LabException>(() => LabLoader.Load(Path.Combine(dir, "bad.yaml")));
             Assert.Equal((Path.Combine(dir, "bad.asm"), 3, 11), (ex.File, ex.Line, ex.Column));
             Assert.EndsWith($"(assembling 'source' of region 'r', {Path.Combine(dir, "bad.yaml")}:6:61)", ex.Detail);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Include_errors_inside_inline_asm()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "virtlab-labs-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "bad.inc"), "nop\nfrob ax\n");
+            string lab(string include) => $"name: i\nguests:\n  - name: g\n    start: real16\n    memory:\n      - name: ram\n        base: 0\n        size: 4KiB\n        asm: |\n          nop\n          %include \"{include}\"\n";
+            File.WriteAllText(Path.Combine(dir, "missing.yaml"), lab("no-such.inc"));
+            File.WriteAllText(Path.Combine(dir, "bad.yaml"), lab("bad.inc"));
+
+            // A missing include: the %include line in the lab file.
+            var ex = Assert.Throws<LabException>(() => LabLoader.Load(Path.Combine(dir, "missing.yaml")));
+            Assert.Equal((11, 20), (ex.Line, ex.Column));
+            Assert.StartsWith("cannot find include file \"no-such.inc\" (looked in ", ex.Detail);
+            Assert.Contains(dir, ex.Detail); // the lab's folder is searched
+
+            // An error inside the included file: reported at the asm block, naming the file and line.
+            ex = Assert.Throws<LabException>(() => LabLoader.Load(Path.Combine(dir, "bad.yaml")));
+            Assert.Equal((Path.Combine(dir, "bad.yaml"), 9, 14), (ex.File, ex.Line, ex.Column));
+            Assert.Equal($"{Path.Combine(dir, "bad.inc")}:2:1: 'frob' is not an instruction, directive or macro (included by the asm of region 'ram')", ex.Detail);
         }
         finally { Directory.Delete(dir, true); }
     }
