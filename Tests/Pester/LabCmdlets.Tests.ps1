@@ -324,6 +324,25 @@ Describe 'Test-VirtLab' {
         $err[0].FullyQualifiedErrorId | Should -Be 'GuestNotFound,VirtLab.Cmdlets.TestVirtLabCommand'
     }
 
+    It 'stops on Ctrl-C (PowerShell.Stop) without reporting a result for the partial run' {
+        $yaml = $LoopLabYaml + "`n    expect:`n      stop: exit-port`n"
+        $lab = New-VirtLab -Yaml $yaml
+        $ps = [PowerShell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$Manifest'; Test-VirtLab -Lab `$args[0]").AddArgument($lab)
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            Start-Sleep -Milliseconds 1000
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $output.Count | Should -Be 0
+            $lab.Guests[0].LastRun.Cancelled | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'fails with ModeNotAvailable for a mode not built yet' {
         { New-VirtLab $HelloYaml | Test-VirtLab -Mode Para } | Should -Throw -ErrorId 'ModeNotAvailable,VirtLab.Cmdlets.TestVirtLabCommand'
     }
