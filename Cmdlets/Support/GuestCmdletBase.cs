@@ -16,7 +16,7 @@ public abstract class GuestCmdletBase : PSCmdlet
 {
     /// <summary>Parameter set of <see cref="Guest"/>.</summary>
     protected const string GuestSet = "Guest";
-    /// <summary>Parameter set of <see cref="Lab"/> and <see cref="Name"/>.</summary>
+    /// <summary>Parameter set of <see cref="Lab"/> and <see cref="GuestName"/>.</summary>
     protected const string LabSet = "Lab";
     /// <summary>Parameter set of <see cref="Machine"/>.</summary>
     protected const string MachineSet = "Machine";
