@@ -1,10 +1,35 @@
 namespace VirtLab.Engine;
 
+/// <summary>The standard devices of a <see cref="Machine"/>.</summary>
+[Flags]
+public enum MachineDevices
+{
+    None = 0,
+    DebugConsole = 1, Serial = 2, ExitPort = 4, PostPort = 8,
+    /// <summary>The 8259A pair at 0x20/0xA0; without it the CPU has no interrupt source.</summary>
+    Pic = 16,
+    /// <summary>The 8254 at 0x40 (IRQ 0 goes to the PIC when there is one).</summary>
+    Pit = 32,
+    All = DebugConsole | Serial | ExitPort | PostPort | Pic | Pit,
+}
+
 /// <summary>Options for building a <see cref="Machine"/>.</summary>
 public sealed record MachineOptions
 {
     /// <summary>RAM at physical 0, in bytes (a multiple of 4 KiB). Default 16 MiB.</summary>
     public uint RamSize { get; init; } = 16u << 20;
+
+    /// <summary>Which standard devices are on the port bus (all by default). A device left out stays reachable as an object but decodes no port.</summary>
+    public MachineDevices Devices { get; init; } = MachineDevices.All;
+
+    /// <summary>Port of the debug console (default 0xE9).</summary>
+    public ushort DebugConsolePort { get; init; } = DebugConsole.DefaultPort;
+    /// <summary>Base port of the 16550A UART (default COM1, 0x3F8).</summary>
+    public ushort SerialPort { get; init; } = Uart16550.Com1;
+    /// <summary>Base port of the exit device (default 0xF4, four ports).</summary>
+    public ushort ExitPort { get; init; } = VirtLab.Engine.ExitPort.DefaultPort;
+    /// <summary>Port of the POST-code recorder (default 0x190).</summary>
+    public ushort PostPort { get; init; } = VirtLab.Engine.PostPort.DefaultPort;
 
     /// <summary>Virtual time per 8254 input-clock pulse, in instructions (default 8: a 386 at ~10 MIPS against the 1.193182 MHz PIT clock).</summary>
     public int InstructionsPerPitTick { get; init; } = 8;
@@ -23,6 +48,8 @@ public sealed class Machine
     public ConsoleOutput Console { get; } = new();
     public ExitPort ExitPort { get; }
     public PostPort PostPort { get; }
+    /// <summary>The standard devices on the port bus.</summary>
+    public MachineDevices Devices { get; }
     public Pic8259 Pic { get; }
     public Pit8254 Pit { get; }
     private readonly PitClock _pitClock;
@@ -32,23 +59,27 @@ public sealed class Machine
         options ??= new MachineOptions();
         Memory = new PhysicalMemory(options.RamSize);
         Io = new IoBus();
-        Io.Attach(new DebugConsole(Console));
-        Io.Attach(new Uart16550(Console));
-        ExitPort = new ExitPort();
-        Io.Attach(ExitPort);
-        PostPort = new PostPort();
-        Io.Attach(PostPort);
+        Devices = options.Devices;
+        if (Devices.HasFlag(MachineDevices.DebugConsole)) Io.Attach(new DebugConsole(Console, options.DebugConsolePort));
+        if (Devices.HasFlag(MachineDevices.Serial)) Io.Attach(new Uart16550(Console, options.SerialPort));
+        ExitPort = new ExitPort(options.ExitPort);
+        if (Devices.HasFlag(MachineDevices.ExitPort)) Io.Attach(ExitPort);
+        PostPort = new PostPort(options.PostPort);
+        if (Devices.HasFlag(MachineDevices.PostPort)) Io.Attach(PostPort);
         Pic = new Pic8259();
         Pit = new Pit8254();
-        Pit.Out0Changed = level => Pic.SetIrq(0, level);
-        Pic.SetIrq(0, Pit.GetOut(0));
-        Io.Attach(Pic);
-        Io.Attach(Pit);
+        if (Devices.HasFlag(MachineDevices.Pic) && Devices.HasFlag(MachineDevices.Pit))
+        {
+            Pit.Out0Changed = level => Pic.SetIrq(0, level);
+            Pic.SetIrq(0, Pit.GetOut(0));
+        }
+        if (Devices.HasFlag(MachineDevices.Pic)) Io.Attach(Pic);
+        if (Devices.HasFlag(MachineDevices.Pit)) Io.Attach(Pit);
         Cpu = new Cpu(Memory, Io);
         ExitPort.ExitRequested = () => Cpu.RequestStop(StopReason.ExitPort);
-        Cpu.InterruptSource = new PicInterruptSource(Pic);
+        if (Devices.HasFlag(MachineDevices.Pic)) Cpu.InterruptSource = new PicInterruptSource(Pic);
         _pitClock = new PitClock(Pit, options.InstructionsPerPitTick);
-        Cpu.ClockedDevices.Add(_pitClock);
+        if (Devices.HasFlag(MachineDevices.Pit)) Cpu.ClockedDevices.Add(_pitClock);
     }
 
     /// <summary>
@@ -96,7 +127,7 @@ public sealed class Machine
         PostPort.Reset();
         Pic.Reset();
         Pit.Reset();
-        Pic.SetIrq(0, Pit.GetOut(0));
+        if (Devices.HasFlag(MachineDevices.Pic) && Devices.HasFlag(MachineDevices.Pit)) Pic.SetIrq(0, Pit.GetOut(0));
         _pitClock.Reset();
         Memory.ResetCounters();
     }
@@ -126,7 +157,7 @@ public sealed class Machine
     {
         Ram = (byte[])Memory.Ram.Clone(),
         Cpu = Cpu.SaveState(),
-        Devices = Io.Devices.Cast<object>().Append(_pitClock).Select(d => (d, ObjectState.Capture(d))).ToList(),
+        Devices = Io.Devices.Cast<object>().Append(_pitClock).Append(ExitPort).Append(PostPort).Distinct().Select(d => (d, ObjectState.Capture(d))).ToList(),
         ConsoleText = Console.Text,
         InstructionsRetired = Cpu.InstructionsRetired,
     };
@@ -135,7 +166,7 @@ public sealed class Machine
     public void RestoreCheckpoint(MachineCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        if (checkpoint.Ram.Length != Memory.Ram.Length || checkpoint.Devices.Any(d => d.Device != _pitClock && !Io.Devices.Contains((IPortDevice)d.Device)))
+        if (checkpoint.Ram.Length != Memory.Ram.Length || checkpoint.Devices.Any(d => d.Device != _pitClock && d.Device != ExitPort && d.Device != PostPort && !Io.Devices.Contains((IPortDevice)d.Device)))
             throw new ArgumentException("This checkpoint was taken from another machine.", nameof(checkpoint));
         checkpoint.Ram.CopyTo(Memory.Ram, 0);
         Memory.ClearCodeMarks();

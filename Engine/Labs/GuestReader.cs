@@ -25,6 +25,15 @@ internal sealed class GuestReader
         ["console"] = 0xE9, ["uart"] = 0x3F8, ["exit"] = 0xF4, ["post"] = 0x190, ["pic"] = 0x20, ["pit"] = 0x40,
     };
 
+    /// <summary>The ports a device decodes from its base port (the PIC pair's second chip at 0xA0 is not in this range: nothing else may move there either way).</summary>
+    private static (uint First, uint Last) PortRange(string type, ushort port) => type switch
+    {
+        "uart" => (port, port + 7u),
+        "exit" or "pit" => (port, port + 3u),
+        "pic" => (port, port + 1u),
+        _ => (port, port),
+    };
+
     /// <summary>The default address of the engine-built tables (GDT, TSS, IDT, page tables).</summary>
     internal const uint DefaultTables = 0x1000;
 
@@ -232,11 +241,19 @@ internal sealed class GuestReader
             if (dm.Get("port") is { } pn)
             {
                 port = (ushort)s.Number(pn, $"the port of device '{type}'", 0xFFFF);
-                if (port != fixedPort)
+                // The console, UART, exit and POST devices can sit anywhere; the PIC pair and the PIT are PC-wired.
+                if (port != fixedPort && type is "pic" or "pit")
                     throw s.Error(pn, $"the {type} device is at port {YamlSchema.Hex(fixedPort)} in this machine; moving it to {YamlSchema.Hex(port)} is not supported");
             }
             if (list.FirstOrDefault(x => x.Type == type) is { } dup)
                 throw s.Error(dn, $"device '{type}' is listed twice in {what} (first at line {dup.Location.Line})");
+            var (first, last) = PortRange(type, port);
+            foreach (var other in list)
+            {
+                var (oFirst, oLast) = PortRange(other.Type, other.Port);
+                if (first <= oLast && oFirst <= last)
+                    throw s.Error(dn, $"device '{type}' at ports {YamlSchema.Hex(first)}-{YamlSchema.Hex(last)} overlaps device '{other.Type}' at {YamlSchema.Hex(oFirst)}-{YamlSchema.Hex(oLast)} (line {other.Location.Line})");
+            }
             list.Add(new DeviceDefinition(type, port, s.At(dn)));
         }
         return list;

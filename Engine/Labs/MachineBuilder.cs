@@ -27,11 +27,32 @@ internal static class MachineBuilder
         return slots.ToList();
     }
 
+    /// <summary>The machine's options for a guest: RAM size, and the devices of its <c>devices:</c> list (all standard devices when it has none) at their ports.</summary>
+    internal static MachineOptions MachineOptionsFor(GuestDefinition guest, uint ramSize)
+    {
+        if (guest.Devices.Count == 0) return new MachineOptions { RamSize = ramSize };
+        var set = MachineDevices.None;
+        ushort console = DebugConsole.DefaultPort, serial = Uart16550.Com1, exit = ExitPort.DefaultPort, post = PostPort.DefaultPort;
+        foreach (var d in guest.Devices)
+        {
+            switch (d.Type)
+            {
+                case "console": set |= MachineDevices.DebugConsole; console = d.Port; break;
+                case "uart": set |= MachineDevices.Serial; serial = d.Port; break;
+                case "exit": set |= MachineDevices.ExitPort; exit = d.Port; break;
+                case "post": set |= MachineDevices.PostPort; post = d.Port; break;
+                case "pic": set |= MachineDevices.Pic; break;
+                case "pit": set |= MachineDevices.Pit; break;
+            }
+        }
+        return new MachineOptions { RamSize = ramSize, Devices = set, DebugConsolePort = console, SerialPort = serial, ExitPort = exit, PostPort = post };
+    }
+
     public static Machine Build(GuestDefinition guest)
     {
         ulong ramEnd = guest.Memory.Where(r => r.Kind == LabRegionKind.Ram).Select(r => r.End).DefaultIfEmpty(0UL).Max();
         uint ramSize = (uint)Math.Max(PhysicalMemory.PageSize, ramEnd);
-        var machine = new Machine(new MachineOptions { RamSize = ramSize });
+        var machine = new Machine(MachineOptionsFor(guest, ramSize));
         var memory = machine.Memory;
 
         // Holes: every page of the RAM array that no RAM region covers.

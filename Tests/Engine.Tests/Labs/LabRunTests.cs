@@ -37,6 +37,43 @@ public class LabRunTests
         """;
 
     [Fact]
+    public void Devices_list_selects_the_machines_devices_and_their_ports()
+    {
+        // Only the console (moved to 0x402) and the exit device: port 0xE9 and the POST port decode nothing.
+        var lab = Lab.FromYaml("""
+            name: devices
+            guests:
+              - name: g
+                start: real16
+                devices:
+                  - {type: console, port: 0x402}
+                  - {type: exit}
+                memory:
+                  - name: ram
+                    base: 0
+                    size: 64KiB
+                    at: 0x7C00
+                    asm: |
+                        mov dx, 0x402
+                        mov al, 'A'
+                        out dx, al
+                        mov al, 'B'
+                        out 0xE9, al
+                        mov dx, 0x190
+                        out dx, al
+                        mov al, 3
+                        out 0xF4, al
+            """);
+        var guest = lab.Guests[0];
+        var run = guest.Run();
+        Assert.Equal(3, run.ExitCode);
+        Assert.Equal("A", run.ConsoleText);
+        Assert.Empty(run.PostCodes);
+        Assert.Equal(MachineDevices.DebugConsole | MachineDevices.ExitPort, guest.Machine.Devices);
+        Assert.Null(guest.Machine.Cpu.InterruptSource);
+    }
+
+    [Fact]
     public void Real16_inline_guest_prints_and_exits()
     {
         var lab = Lab.FromYaml(Real16Hello);
