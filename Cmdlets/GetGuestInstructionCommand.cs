@@ -70,7 +70,7 @@ public sealed class GetGuestInstructionCommand : GuestCmdletBase
         else if (CodeView.CurrentPhysical(cpu) is { } p) start = p;
         else
         {
-            ThrowTerminatingError(Errors.InvalidOperation("Paging is on, so CS:EIP is a linear address this cmdlet cannot translate: pass -Address with a physical address.", "PagingOn", TargetObject));
+            ThrowTerminatingError(Errors.InvalidOperation("Paging is on and CS:EIP is on a page that is not present: pass -Address with a physical address.", "PagingOn", TargetObject));
             return;
         }
         var options = CodeView.Options(cpu, Symbols ?? GuestSymbols ?? (machine.Symbols.Count > 0 ? machine.Symbols : null), Syntax);

@@ -6,9 +6,9 @@ namespace VirtLab.Cmdlets;
 /// <summary>Where the guest's next instruction is and how to disassemble it (physical memory, CS base, code size).</summary>
 internal static class CodeView
 {
-    /// <summary>The physical address of CS:EIP, or null when paging is on (the linear address would need a page walk).</summary>
+    /// <summary>The physical address of CS:EIP (through the page tables when paging is on), or null when its page is not present.</summary>
     public static uint? CurrentPhysical(Cpu cpu) =>
-        cpu.PagingEnabled ? null : unchecked(cpu.GetSegment(SegmentRegister.CS).Base + cpu.Eip);
+        cpu.TryTranslateForDebugger(unchecked(cpu.GetSegment(SegmentRegister.CS).Base + cpu.Eip), out uint physical) ? physical : null;
 
     /// <summary>16 in real and virtual-8086 mode and for a 16-bit CS, 32 for a 32-bit CS.</summary>
     public static int Bitness(Cpu cpu) => cpu.Code32 && !cpu.Virtual8086 ? 32 : 16;

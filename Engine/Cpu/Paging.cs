@@ -97,6 +97,24 @@ public sealed partial class Cpu
         return faultCode == 0;
     }
 
+    /// <summary>
+    /// Translates a linear address as a supervisor read would, for debuggers: no accessed or dirty
+    /// bit is set, no TLB entry is filled or used, nothing faults. False when the address is not
+    /// mapped. Without paging the address is returned unchanged.
+    /// </summary>
+    public bool TryTranslateForDebugger(uint linear, out uint physical)
+    {
+        physical = linear;
+        if (!_paging) return true;
+        uint pde = Memory.ReadUInt32((Cr3 & 0xFFFF_F000) | ((linear >> 20) & 0xFFC));
+        if ((pde & 1) == 0) return false;
+        if ((pde & 0x80) != 0 && (Cr4 & Cr4PSE) != 0) { physical = (pde & 0xFFC0_0000) | (linear & 0x003F_FFFF); return true; }
+        uint pte = Memory.ReadUInt32((pde & 0xFFFF_F000) | ((linear >> 10) & 0xFFC));
+        if ((pte & 1) == 0) return false;
+        physical = (pte & 0xFFFF_F000) | (linear & 0xFFF);
+        return true;
+    }
+
     /// <summary>Raises #PF for <paramref name="linear"/>: CR2 = the address, error code as given (SDM Vol. 3A 4.7, 6.15).</summary>
     internal CpuException PageFault(uint linear, uint errorCode)
     {

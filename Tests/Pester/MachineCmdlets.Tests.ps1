@@ -290,7 +290,7 @@ Describe 'Get-GuestInstruction' {
         $w | Should -BeLike '*end of the 4 GiB address space*'
     }
 
-    It 'refuses the default address when paging is on' {
+    It 'refuses the default address when paging is on and CS:EIP is on a page that is not present' {
         $p = New-HelloMachine $Rom
         $p | Set-GuestRegister CR0 0x80000011
         { $p | Get-GuestInstruction } | Should -Throw -ErrorId 'PagingOn,VirtLab.Cmdlets.GetGuestInstructionCommand'

@@ -401,6 +401,19 @@ out 0xF4, al";
     }
 
     [Fact]
+    public void DebuggerTranslationWalksWithoutSideEffects()
+    {
+        const string body = "mov dword [PTE(0x300000)], 0x305000 | 7\nand dword [PTE(0x301000)], ~1\nmov eax, cr3\nmov cr3, eax\nmov al, 0\nout 0xF4, al";
+        var m = Run(body);
+        uint pte = m.Memory.ReadUInt32(0x21000 + 0x300 * 4);
+        Assert.True(m.Cpu.TryTranslateForDebugger(0x300123, out uint p));
+        Assert.Equal(0x305123u, p);
+        Assert.False(m.Cpu.TryTranslateForDebugger(0x301000, out _));
+        Assert.Equal(pte, m.Memory.ReadUInt32(0x21000 + 0x300 * 4));   // no accessed bit set by the look-up
+        Assert.Equal(0u, m.Cpu.Cr2);
+    }
+
+    [Fact]
     public void PagingWithoutProtectionIsGeneralProtection()
     {
         var m = TestGuest.Real16(@"
