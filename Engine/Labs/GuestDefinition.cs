@@ -49,6 +49,8 @@ public sealed class MemoryRegionDefinition
     public ulong End => (ulong)Base + Size;
     /// <summary>What the region is.</summary>
     public LabRegionKind Kind { get; init; }
+    /// <summary>For kind mmio: the memory-mapped device (<c>console</c>).</summary>
+    public string? MmioDevice { get; init; }
     /// <summary>Access rights (defaults: RAM rwx, ROM r-x, unmapped none).</summary>
     public RegionPermissions Permissions { get; init; }
     /// <summary>Where the contents come from.</summary>

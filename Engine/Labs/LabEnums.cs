@@ -33,7 +33,7 @@ public enum LabRegionKind
     Ram,
     /// <summary>Read-only memory: guest writes are dropped (and counted).</summary>
     Rom,
-    /// <summary>A memory-mapped device (none exists in the engine yet: rejected by the loader).</summary>
+    /// <summary>A memory-mapped device (<c>device: console</c>): accesses go to the device, whole.</summary>
     Mmio,
     /// <summary>A hole: reads return 0xFF, writes are dropped.</summary>
     Unmapped,

@@ -87,6 +87,13 @@ internal static class MachineBuilder
                 case LabRegionKind.Unmapped:
                     memory.Unmap(r.Name, r.Base, r.Size);
                     break;
+                case LabRegionKind.Mmio:
+                    memory.MapMmio(r.Name, r.Base, r.Size, r.MmioDevice switch
+                    {
+                        "console" => new MmioConsole(machine.Console),
+                        _ => throw new InvalidOperationException($"Unknown mmio device '{r.MmioDevice}' in region '{r.Name}'."),
+                    });
+                    break;
             }
         }
 

@@ -8,7 +8,10 @@ namespace VirtLab.Engine.Labs;
 /// <summary>Reads one <c>memory:</c> region and resolves its contents (assembles asm, reads files, decodes hex).</summary>
 internal sealed class RegionReader
 {
-    internal static readonly string[] Keys = { "name", "base", "size", "kind", "permissions", "at", "bits", "org", "asm", "source", "file", "format", "hex", "fill" };
+    internal static readonly string[] Keys = { "name", "base", "size", "kind", "device", "permissions", "at", "bits", "org", "asm", "source", "file", "format", "hex", "fill" };
+
+    /// <summary>The memory-mapped devices a region of kind mmio can hold.</summary>
+    internal static readonly Dictionary<string, string> MmioDevices = new() { ["console"] = "console" };
     private static readonly string[] ContentKeys = { "asm", "source", "file", "hex", "fill" };
 
     /// <summary>RAM is one host array from physical 0, so RAM regions must end below this.</summary>
@@ -50,8 +53,15 @@ internal sealed class RegionReader
         if (b + size > 1UL << 32)
             throw s.Error(sizeNode, $"{what} ({YamlSchema.Hex(b)} + {YamlSchema.Hex(size)}) runs past 4 GiB");
         var kind = m.Get("kind") is { } k ? s.Enum(k, "region kind", Kinds) : LabRegionKind.Ram;
+        string? mmioDevice = null;
         if (kind == LabRegionKind.Mmio)
-            throw s.Error(m.Get("kind")!, $"{what}: kind 'mmio' is not available yet: the engine has no memory-mapped devices (its devices are on ports; see 'devices')");
+        {
+            if (m.Get("device") is not { } deviceNode)
+                throw s.Error(m.Get("kind")!, $"{what} is mmio: name its device with 'device' (one of: {string.Join(", ", MmioDevices.Keys)})");
+            mmioDevice = s.Enum(deviceNode, "mmio device", MmioDevices);
+        }
+        else if (m.Has("device"))
+            throw s.Error(m.KeyNode("device"), $"'device' in {what} goes with kind mmio; this region is {kind.ToString().ToLowerInvariant()}");
         if (kind == LabRegionKind.Ram && b + size > RamLimit)
             throw s.Error(sizeNode, $"RAM {what} ends at {YamlSchema.Hex(b + size)}; RAM must end at or below {YamlSchema.Hex(RamLimit)} (the engine backs RAM with one array from address 0)");
 
@@ -64,8 +74,8 @@ internal sealed class RegionReader
         if (present.Count > 1)
             throw s.Error(m.KeyNode(present[1]), $"{what} takes one of {string.Join(", ", ContentKeys)}; found both '{present[0]}' and '{present[1]}'");
         string? contentKey = present.FirstOrDefault();
-        if (kind == LabRegionKind.Unmapped && contentKey is not null)
-            throw s.Error(m.KeyNode(contentKey), $"{what} is unmapped and cannot have contents ('{contentKey}')");
+        if (kind is LabRegionKind.Unmapped or LabRegionKind.Mmio && contentKey is not null)
+            throw s.Error(m.KeyNode(contentKey), $"{what} is {(kind == LabRegionKind.Mmio ? "mmio" : "unmapped")} and cannot have contents ('{contentKey}')");
         foreach (var onlyWith in new[] { ("at", new[] { "asm", "source", "file", "hex" }), ("bits", new[] { "asm", "source" }), ("org", new[] { "asm", "source" }), ("format", new[] { "file" }) })
             if (m.Has(onlyWith.Item1) && (contentKey is null || !onlyWith.Item2.Contains(contentKey)))
                 throw s.Error(m.KeyNode(onlyWith.Item1), $"'{onlyWith.Item1}' in {what} goes with {string.Join(" or ", onlyWith.Item2.Select(x => $"'{x}'"))}, which the region does not have");
@@ -179,7 +189,7 @@ internal sealed class RegionReader
 
         var region = new MemoryRegionDefinition
         {
-            Name = name, Base = b, Size = (uint)(size == 1UL << 32 ? 0 : size), Kind = kind, Permissions = permissions,
+            Name = name, Base = b, Size = (uint)(size == 1UL << 32 ? 0 : size), Kind = kind, MmioDevice = mmioDevice, Permissions = permissions,
             ContentKind = kindOfContent, Contents = contents, Fill = fill, ImageEntry = imageEntry, FilePath = filePath,
             Location = s.At(node),
         };
@@ -201,6 +211,7 @@ internal sealed class RegionReader
         {
             LabRegionKind.Ram => RegionPermissions.Read | RegionPermissions.Write | RegionPermissions.Execute,
             LabRegionKind.Rom => RegionPermissions.Read | RegionPermissions.Execute,
+            LabRegionKind.Mmio => RegionPermissions.Read | RegionPermissions.Write,
             _ => RegionPermissions.None,
         };
         if (m.Get("permissions") is not { } node) return defaults;
@@ -217,6 +228,8 @@ internal sealed class RegionReader
             throw _schema.Error(node, $"{what} is a rom: it cannot be writable ('{text}'); use kind ram for writable memory");
         if (kind == LabRegionKind.Ram && (p & (RegionPermissions.Read | RegionPermissions.Write)) != (RegionPermissions.Read | RegionPermissions.Write))
             throw _schema.Error(node, $"{what} is ram, which the engine always lets the guest read and write: write 'rw-' or 'rwx', not '{text}' (use kind rom for read-only memory)");
+        if (kind == LabRegionKind.Mmio && p != (RegionPermissions.Read | RegionPermissions.Write))
+            throw _schema.Error(node, $"{what} is mmio: its device decides what reads and writes do; write 'rw-', not '{text}'");
         if (kind == LabRegionKind.Unmapped && p != RegionPermissions.None)
             throw _schema.Error(node, $"{what} is unmapped: it has no permissions ('---'), found '{text}'");
         return p;

@@ -9,4 +9,6 @@ public enum MemoryRegionKind : byte
     Ram = 1,
     /// <summary>Read-only memory: reads return the image, writes are dropped and counted.</summary>
     Rom = 2,
+    /// <summary>Memory-mapped I/O: reads and writes go to an <see cref="IMmioDevice"/>, whole (a dword access is one device access).</summary>
+    Mmio = 3,
 }

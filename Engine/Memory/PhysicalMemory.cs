@@ -77,6 +77,41 @@ public sealed class PhysicalMemory
         _regions.Add(new MemoryRegion(name, baseAddress, (ulong)image.Length, MemoryRegionKind.Rom));
     }
 
+    private readonly Dictionary<uint, (IMmioDevice Device, uint Base)> _mmio = new();
+
+    /// <summary>Maps a memory-mapped device over [base, base+size) (page aligned): every access there goes to the device.</summary>
+    public void MapMmio(string name, uint baseAddress, uint size, IMmioDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if ((baseAddress & PageMask) != 0 || size == 0 || (size & PageMask) != 0 || (ulong)baseAddress + size > 1UL << 32)
+            throw new ArgumentException($"MMIO range '{name}' must be page aligned, a non-zero multiple of 4 KiB and below 4 GiB (base 0x{baseAddress:X8}, size 0x{size:X}).");
+        for (uint p = baseAddress >> PageShift; p < (uint)(((ulong)baseAddress + size) >> PageShift); p++)
+        {
+            _kind[p] = MemoryRegionKind.Mmio;
+            _romArray[p] = null;
+            _mmio[p] = (device, baseAddress);
+            InvalidateCode(p);
+        }
+        _regions.Add(new MemoryRegion(name, baseAddress, size, MemoryRegionKind.Mmio));
+    }
+
+    /// <summary>Accesses that went to memory-mapped devices.</summary>
+    public long MmioAccesses { get; private set; }
+
+    private uint MmioRead(uint address, int size)
+    {
+        var (device, b) = _mmio[address >> PageShift];
+        MmioAccesses++;
+        return device.Read(address - b, size);
+    }
+
+    private void MmioWrite(uint address, int size, uint value)
+    {
+        var (device, b) = _mmio[address >> PageShift];
+        MmioAccesses++;
+        device.Write(address - b, size, value);
+    }
+
     /// <summary>Removes any mapping of [base, base+size): the range becomes unmapped.</summary>
     public void Unmap(string name, uint baseAddress, uint size)
     {
@@ -86,6 +121,7 @@ public sealed class PhysicalMemory
         {
             _kind[p] = MemoryRegionKind.Unmapped;
             _romArray[p] = null;
+            _mmio.Remove(p);
             InvalidateCode(p);
         }
         _regions.Add(new MemoryRegion(name, baseAddress, size, MemoryRegionKind.Unmapped));
@@ -135,6 +171,7 @@ public sealed class PhysicalMemory
         {
             case MemoryRegionKind.Ram: return _ram[address];
             case MemoryRegionKind.Rom: return _romArray[page]![_romOffset[page] + (address & PageMask)];
+            case MemoryRegionKind.Mmio: return (byte)MmioRead(address, 1);
             default: UnmappedReads++; return 0xFF;
         }
     }
@@ -149,6 +186,7 @@ public sealed class PhysicalMemory
                 _ram[address] = value;
                 break;
             case MemoryRegionKind.Rom: RomWrites++; break;
+            case MemoryRegionKind.Mmio: MmioWrite(address, 1, value); break;
             default: UnmappedWrites++; break;
         }
     }
@@ -160,7 +198,7 @@ public sealed class PhysicalMemory
     {
         if (_kind[address >> PageShift] == MemoryRegionKind.Ram && (address & PageMask) <= PageSize - 2)
             return Unsafe.ReadUnaligned<ushort>(ref _ram[address]);
-        return (ushort)(ReadByte(address) | ReadByte(address + 1) << 8);
+        return ReadUInt16Slow(address);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -168,7 +206,7 @@ public sealed class PhysicalMemory
     {
         if (_kind[address >> PageShift] == MemoryRegionKind.Ram && (address & PageMask) <= PageSize - 4)
             return Unsafe.ReadUnaligned<uint>(ref _ram[address]);
-        return ReadByte(address) | (uint)ReadByte(address + 1) << 8 | (uint)ReadByte(address + 2) << 16 | (uint)ReadByte(address + 3) << 24;
+        return ReadUInt32Slow(address);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -181,8 +219,7 @@ public sealed class PhysicalMemory
             Unsafe.WriteUnaligned(ref _ram[address], value);
             return;
         }
-        WriteByte(address, (byte)value);
-        WriteByte(address + 1, (byte)(value >> 8));
+        WriteUInt16Slow(address, value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -195,6 +232,31 @@ public sealed class PhysicalMemory
             Unsafe.WriteUnaligned(ref _ram[address], value);
             return;
         }
+        WriteUInt32Slow(address, value);
+    }
+
+    // Sized accesses off the RAM fast path: a memory-mapped device gets the whole access when it lies
+    // in one page; everything else (ROM, unmapped, page-crossing) goes byte by byte.
+    private bool WholeMmio(uint address, int size) =>
+        _kind[address >> PageShift] == MemoryRegionKind.Mmio && (address & PageMask) <= PageSize - (uint)size;
+
+    private ushort ReadUInt16Slow(uint address) =>
+        WholeMmio(address, 2) ? (ushort)MmioRead(address, 2) : (ushort)(ReadByte(address) | ReadByte(address + 1) << 8);
+
+    private uint ReadUInt32Slow(uint address) =>
+        WholeMmio(address, 4) ? MmioRead(address, 4)
+            : ReadByte(address) | (uint)ReadByte(address + 1) << 8 | (uint)ReadByte(address + 2) << 16 | (uint)ReadByte(address + 3) << 24;
+
+    private void WriteUInt16Slow(uint address, ushort value)
+    {
+        if (WholeMmio(address, 2)) { MmioWrite(address, 2, value); return; }
+        WriteByte(address, (byte)value);
+        WriteByte(address + 1, (byte)(value >> 8));
+    }
+
+    private void WriteUInt32Slow(uint address, uint value)
+    {
+        if (WholeMmio(address, 4)) { MmioWrite(address, 4, value); return; }
         WriteByte(address, (byte)value);
         WriteByte(address + 1, (byte)(value >> 8));
         WriteByte(address + 2, (byte)(value >> 16));

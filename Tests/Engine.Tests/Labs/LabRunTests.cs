@@ -74,6 +74,36 @@ public class LabRunTests
     }
 
     [Fact]
+    public void Mmio_console_region_receives_whole_writes()
+    {
+        var lab = Lab.FromYaml("""
+            name: mmio
+            guests:
+              - name: g
+                start: protected32
+                memory:
+                  - name: ram
+                    base: 0
+                    size: 1MiB
+                    at: 0x10000
+                    asm: |
+                        mov dword [0xE0000000], 0x4B4F2121   ; "!!OK" lowest byte first
+                        mov byte [0xE0000FFF], 10
+                        mov eax, [0xE0000000]                ; reads return 0
+                        mov ebx, eax
+                        mov al, 0
+                        out 0xF4, al
+                  - {name: console, base: 0xE0000000, size: 4KiB, kind: mmio, device: console}
+            """);
+        var guest = lab.Guests[0];
+        var run = guest.Run();
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("!!OK\n", run.ConsoleText);
+        Assert.Equal(0u, guest.Machine.Cpu.Ebx);
+        Assert.Equal(3, guest.Machine.Memory.MmioAccesses);   // one dword write, one byte write, one dword read
+    }
+
+    [Fact]
     public void Real16_inline_guest_prints_and_exits()
     {
         var lab = Lab.FromYaml(Real16Hello);
