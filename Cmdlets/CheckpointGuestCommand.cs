@@ -6,8 +6,8 @@ namespace VirtLab.Cmdlets;
 /// <para type="synopsis">Saves the whole state of a guest's machine, to return to it with Restore-Guest.</para>
 /// Captures RAM, the CPU (registers, descriptor caches, control and debug registers, flags, MSRs,
 /// interrupt state, virtual time) and every device, and returns it as a checkpoint object. A
-/// checkpoint belongs to the machine it was taken from: Start-Guest and a guest's Reset build a
-/// new machine, after which the old checkpoints no longer restore.
+/// checkpoint belongs to the machine it was taken from; a guest keeps its machine across
+/// Start-Guest runs, so its checkpoints stay valid.
 /// </summary>
 /// <example>
 /// <code>

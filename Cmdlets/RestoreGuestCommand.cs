@@ -5,8 +5,8 @@ namespace VirtLab.Cmdlets;
 /// <summary>
 /// <para type="synopsis">Returns a guest's machine to a checkpoint taken by Checkpoint-Guest.</para>
 /// Restores RAM, the CPU and every device to the instant of the checkpoint, on the machine it was
-/// taken from. When the guest has a new machine since (Start-Guest or a Reset rebuilt it), the
-/// checkpoint cannot apply and the cmdlet says so.
+/// taken from. A guest keeps its machine for its whole life (Start-Guest and Reset return it to the
+/// lab's start state), so a checkpoint stays valid across runs.
 /// </summary>
 /// <example>
 /// <code>
@@ -32,11 +32,6 @@ public sealed class RestoreGuestCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var cp = Checkpoint;
-        if (cp.Guest is { } guest && !ReferenceEquals(guest.Machine, cp.Machine))
-        {
-            WriteError(Errors.InvalidOperation($"Guest '{guest.Name}' has a new machine since checkpoint '{cp.Name}' was taken (Start-Guest and Reset rebuild it): the checkpoint no longer applies. Take checkpoints after starting the guest.", "CheckpointStale", cp));
-            return;
-        }
         string target = cp.Guest is null ? "the machine" : $"guest '{cp.Guest.Name}'";
         if (!ShouldProcess(target, $"Restore checkpoint '{cp.Name}' ({cp.Cs:X4}:{cp.Eip:X8}, {cp.InstructionsRetired} instructions)")) return;
         cp.Machine.RestoreCheckpoint(cp.State);

@@ -19,7 +19,7 @@ public sealed class GuestCheckpoint
     public GuestInstance? Guest { get; }
     /// <summary>The guest's name, or null for a bare machine.</summary>
     public string? GuestName => Guest?.Name;
-    /// <summary>The machine it was taken from (Start-Guest and Reset give a guest a new machine; the checkpoint restores only onto this one).</summary>
+    /// <summary>The machine it was taken from (a guest keeps its machine for life; the checkpoint restores only onto this one).</summary>
     public Machine Machine { get; }
     /// <summary>The engine's checkpoint.</summary>
     public MachineCheckpoint State { get; }

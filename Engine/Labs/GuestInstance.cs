@@ -6,7 +6,8 @@ namespace VirtLab.Engine.Labs;
 /// <summary>
 /// A guest of a lab with its machine. The machine is built from the definition and kept between
 /// calls, so a guest can be stepped, inspected and continued; <see cref="Run"/> and
-/// <see cref="Reset"/> rebuild it in the lab's start state (a new <see cref="Machine"/> object).
+/// <see cref="Reset"/> return it to the lab's start state (a checkpoint taken when it was built), so
+/// the same <see cref="Machine"/> object, its checkpoints and breakpoints last the guest's life.
 /// </summary>
 public sealed class GuestInstance
 {
@@ -23,21 +24,25 @@ public sealed class GuestInstance
         _lab = lab;
         Definition = definition;
         Machine = MachineBuilder.Build(definition);
+        _start = Machine.CreateCheckpoint();
     }
+
+    /// <summary>The machine as the lab builds it, restored by <see cref="Reset"/> (so the machine object, its checkpoints and breakpoints survive runs).</summary>
+    private readonly MachineCheckpoint _start;
 
     /// <summary>The guest's name.</summary>
     public string Name => Definition.Name;
     /// <summary>The guest's definition.</summary>
     public GuestDefinition Definition { get; }
-    /// <summary>The machine as it is now (replaced by <see cref="Run"/> and <see cref="Reset"/>).</summary>
-    public Machine Machine { get; private set; }
+    /// <summary>The guest's machine: the same object for the guest's whole life; <see cref="Run"/> and <see cref="Reset"/> return it to the lab's start state.</summary>
+    public Machine Machine { get; }
     /// <summary>The mode of the last run (Native before any run).</summary>
     public GuestMode CurrentMode { get; private set; } = GuestMode.Native;
     /// <summary>The last run or continuation, or null.</summary>
     public GuestRun? LastRun { get; private set; }
 
-    /// <summary>Rebuilds the machine in the lab's start state.</summary>
-    public void Reset() => Machine = MachineBuilder.Build(Definition);
+    /// <summary>Returns the machine to the lab's start state (RAM, CPU and devices as the lab built them).</summary>
+    public void Reset() => Machine.RestoreCheckpoint(_start);
 
     /// <summary>
     /// Resets the guest to its start state and runs it in <paramref name="mode"/> (default: the lab's)

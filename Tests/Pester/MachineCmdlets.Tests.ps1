@@ -426,14 +426,17 @@ Describe 'Checkpoint-Guest and Restore-Guest' {
         $g.Machine.Cpu.Ebx | Should -Be 9
     }
 
-    It 'refuses a checkpoint from before Start-Guest rebuilt the machine' {
+    It 'keeps a checkpoint valid across Start-Guest (the guest keeps its machine)' {
+        $machine = $g.Machine
         $cp = $g | Checkpoint-Guest -Name old
+        $eip = $g.Machine.Cpu.Eip
+        $console = $g.Machine.Console.Text
         $null = $g | Start-Guest
-        $cp | Restore-Guest -ErrorVariable err -ErrorAction SilentlyContinue
-        $err[0].FullyQualifiedErrorId | Should -Be 'CheckpointStale,VirtLab.Cmdlets.RestoreGuestCommand'
-        $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
-        $err[0].Exception.Message | Should -BeLike "Guest 'hello' has a new machine since checkpoint 'old'*"
+        [object]::ReferenceEquals($machine, $g.Machine) | Should -BeTrue
         $g.Machine.Console.Text | Should -Be "Hello from VirtLab`n"
+        $cp | Restore-Guest
+        $g.Machine.Cpu.Eip | Should -Be $eip
+        $g.Machine.Console.Text | Should -Be $console
     }
 
     It 'requires a checkpoint' {
