@@ -111,7 +111,7 @@ public readonly record struct VmcsFieldInfo
     {
         if (TryParse(name, out var field)) return field;
         throw new VmxException(VmxInstructionError.UnsupportedVmcsComponent,
-            $"'{name}' is not a VMCS field{Labs.KeySuggestion.Hint(name, CanonicalNames.Values.Order().ToArray())}.");
+            $"'{name}' is not a VMCS field{NameSuggestion.Hint(name, CanonicalNames.Values.Order().ToArray())}.");
     }
 
     private static string Normalize(string name)

@@ -61,7 +61,7 @@ public static class VmxControls
         foreach (var c in All)
             if (c.Kind == kind && string.Equals(c.Name, n, StringComparison.OrdinalIgnoreCase)) return c;
         var valid = All.Where(c => c.Kind == kind).Select(c => c.Name).ToArray();
-        throw new ArgumentException($"'{name}' is not a {Describe(kind)} control{Labs.KeySuggestion.Hint(n, valid)}.", nameof(name));
+        throw new ArgumentException($"'{name}' is not a {Describe(kind)} control{NameSuggestion.Hint(n, valid)}.", nameof(name));
     }
 
     /// <summary>
@@ -93,12 +93,12 @@ public static class VmxControls
                 if (string.Equals(Prefix(k), prefix, StringComparison.OrdinalIgnoreCase)) kind = k;
             if (kind is null)
             {
-                error = $"'{prefix}' in '{name}' is not a VMX control field{Labs.KeySuggestion.Hint(prefix, Enum.GetValues<VmxControlKind>().Select(Prefix).ToArray())}.";
+                error = $"'{prefix}' in '{name}' is not a VMX control field{NameSuggestion.Hint(prefix, Enum.GetValues<VmxControlKind>().Select(Prefix).ToArray())}.";
                 return false;
             }
             foreach (var c in All)
                 if (c.Kind == kind && string.Equals(c.Name, rest, StringComparison.OrdinalIgnoreCase)) { control = c; error = ""; return true; }
-            error = $"'{rest}' is not a {Describe(kind.Value)} control{Labs.KeySuggestion.Hint(rest, All.Where(c => c.Kind == kind).Select(c => c.Name).ToArray())}.";
+            error = $"'{rest}' is not a {Describe(kind.Value)} control{NameSuggestion.Hint(rest, All.Where(c => c.Kind == kind).Select(c => c.Name).ToArray())}.";
             return false;
         }
         var matches = All.Where(c => string.Equals(c.Name, n, StringComparison.OrdinalIgnoreCase)).ToArray();
@@ -108,7 +108,7 @@ public static class VmxControls
             error = $"'{name}' is a control of several fields; qualify it: {string.Join(", ", matches.Select(m => m.QualifiedName))}.";
             return false;
         }
-        error = $"'{name}' is not a VMX control{Labs.KeySuggestion.Hint(n, All.Select(c => c.Name).Distinct().ToArray())}.";
+        error = $"'{name}' is not a VMX control{NameSuggestion.Hint(n, All.Select(c => c.Name).Distinct().ToArray())}.";
         return false;
     }
 
