@@ -15,7 +15,7 @@ public enum VmxControlKind
     VmEntry,
 }
 
-/// <summary>Pin-based VM-execution controls (SDM Vol. 3C table 24-5). Bits 1, 2 and 4 are reserved, default 1.</summary>
+/// <summary>Pin-based VM-execution controls (SDM Vol. 3C 24.6.1). Bits 1, 2 and 4 are reserved, default 1.</summary>
 [Flags]
 public enum PinBasedControls : uint
 {
@@ -31,7 +31,7 @@ public enum PinBasedControls : uint
     ProcessPostedInterrupts = 1u << 7,
 }
 
-/// <summary>Primary processor-based VM-execution controls (SDM Vol. 3C table 24-6). Bits 1, 4-6, 8, 13-16 and 26 are default 1.</summary>
+/// <summary>Primary processor-based VM-execution controls (SDM Vol. 3C 24.6.2, primary). Bits 1, 4-6, 8, 13-16 and 26 are default 1.</summary>
 [Flags]
 public enum PrimaryProcessorControls : uint
 {
@@ -81,7 +81,7 @@ public enum PrimaryProcessorControls : uint
     ActivateSecondaryControls = 1u << 31,
 }
 
-/// <summary>Secondary processor-based VM-execution controls (SDM Vol. 3C table 24-7). No bit is default 1.</summary>
+/// <summary>Secondary processor-based VM-execution controls (SDM Vol. 3C 24.6.2, secondary). No bit is default 1.</summary>
 [Flags]
 public enum SecondaryProcessorControls : uint
 {
@@ -139,7 +139,7 @@ public enum SecondaryProcessorControls : uint
     EnclvExiting = 1u << 28,
 }
 
-/// <summary>Primary VM-exit controls (SDM Vol. 3C table 24-13). Bits 0-8, 10, 11, 13, 14, 16, 17 are default 1.</summary>
+/// <summary>Primary VM-exit controls (SDM Vol. 3C 24.7.1). Bits 0-8, 10, 11, 13, 14, 16, 17 are default 1.</summary>
 [Flags]
 public enum VmExitControlBits : uint
 {
@@ -171,7 +171,7 @@ public enum VmExitControlBits : uint
     ActivateSecondaryControls = 1u << 31,
 }
 
-/// <summary>VM-entry controls (SDM Vol. 3C table 24-15). Bits 0-8 and 12 are default 1.</summary>
+/// <summary>VM-entry controls (SDM Vol. 3C 24.8.1). Bits 0-8 and 12 are default 1.</summary>
 [Flags]
 public enum VmEntryControlBits : uint
 {

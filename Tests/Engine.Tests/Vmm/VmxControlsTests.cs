@@ -4,8 +4,8 @@ using Xunit;
 namespace VirtLab.Engine.Tests.Vmm;
 
 /// <summary>
-/// Control names and bits against SDM Vol. 3C tables 24-5 (pin-based), 24-6 (primary), 24-7 (secondary),
-/// 24-13 (exit) and 24-15 (entry); bit numbers cross-checked with Linux arch/x86/include/asm/vmxfeatures.h
+/// Control names and bits against SDM Vol. 3C 24.6.1 (pin-based), 24.6.2 (primary and secondary),
+/// 24.7.1 (exit) and 24.8.1 (entry) (chapter 25 in editions from 2023); bit numbers cross-checked with Linux arch/x86/include/asm/vmxfeatures.h
 /// and the VM_EXIT_* / VM_ENTRY_* constants of arch/x86/include/asm/vmx.h.
 /// </summary>
 public class VmxControlsTests
