@@ -83,9 +83,13 @@ public sealed class Vmcs
     internal void WriteExitInformation(VmcsField field, ulong value) => Store(Info(field, "exit-information write"), value);
 
     /// <summary>Every supported field with its value, in encoding order (both accesses of each 64-bit field).</summary>
-    public IEnumerable<(VmcsFieldInfo Field, ulong Value)> Fields()
+    public IEnumerable<VmcsFieldValue> Fields()
     {
-        foreach (var f in VmcsFieldInfo.All) yield return (VmcsFieldInfo.Of(f), Read(f));
+        foreach (var f in VmcsFieldInfo.All)
+        {
+            var info = VmcsFieldInfo.Of(f);
+            yield return new VmcsFieldValue(f, info.CanonicalName, info.Encoding, info.Width, info.Type, info.Access, Read(f));
+        }
     }
 
     private void Store(VmcsFieldInfo info, ulong value)

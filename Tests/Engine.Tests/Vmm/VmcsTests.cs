@@ -17,7 +17,9 @@ public class VmcsTests
         var all = vmcs.Fields().ToArray();
         Assert.Equal(Enum.GetValues<VmcsField>().Length, all.Length);
         Assert.All(all, f => Assert.Equal(0UL, f.Value));
-        Assert.Equal(VmcsFieldInfo.All, all.Select(f => f.Field.Field).ToArray());
+        Assert.Equal(VmcsFieldInfo.All, all.Select(f => f.Field).ToArray());
+        var rip = all.Single(f => f.Field == VmcsField.GuestRip);
+        Assert.Equal(("guest_rip", 0x681Eu, VmcsFieldWidth.Natural, VmcsFieldType.GuestState, VmcsFieldAccess.Full), (rip.Name, rip.Encoding, rip.Width, rip.Type, rip.Access));
     }
 
     [Theory]
@@ -51,7 +53,8 @@ public class VmcsTests
     {
         var vmcs = new Vmcs();
         vmcs.Write(VmcsField.VmcsLinkPointer, ulong.MaxValue);
-        var values = vmcs.Fields().ToDictionary(f => f.Field.CanonicalName, f => f.Value);
+        var values = vmcs.Fields().ToDictionary(f => f.Name, f => f.Value);
+        Assert.Equal("vmcs_link_pointer_high (0x2801) = 0xFFFFFFFF", vmcs.Fields().Single(f => f.Field == VmcsField.VmcsLinkPointerHigh).ToString());
         Assert.Equal(ulong.MaxValue, values["vmcs_link_pointer"]);
         Assert.Equal(0xFFFF_FFFFUL, values["vmcs_link_pointer_high"]);
     }
