@@ -201,4 +201,18 @@ public class VmxControlsTests
         Assert.Equal(1u << 7, (uint)SecondaryProcessorControls.UnrestrictedGuest);
         Assert.Equal("exit:load-ia32-pat (bit 19)", VmxControls.Find("exit:load-ia32-pat").ToString());
     }
+
+    [Fact]
+    public void A_name_near_nothing_lists_the_valid_names()
+    {
+        var e = Assert.Throws<ArgumentException>(() => VmxControls.Find(VmxControlKind.PinBased, "zzzzzzzzzzzzzzzzzz"));
+        Assert.Contains("expected one of: external-interrupt-exiting, nmi-exiting", e.Message);
+    }
+
+    [Fact]
+    public void An_undefined_control_kind_is_rejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => VmxControls.FieldOf((VmxControlKind)42));
+        Assert.Throws<ArgumentOutOfRangeException>(() => VmxControls.Prefix((VmxControlKind)42));
+    }
 }
