@@ -1,5 +1,3 @@
-using VirtLab.Engine.Labs;
-
 namespace VirtLab.Engine.Vmm.Hardware;
 
 /// <summary>

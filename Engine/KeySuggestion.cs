@@ -1,4 +1,4 @@
-namespace VirtLab.Engine.Labs;
+namespace VirtLab.Engine;
 
 /// <summary>Finds the valid name nearest to a misspelt one (Levenshtein distance, or a prefix).</summary>
 internal static class KeySuggestion
