@@ -65,10 +65,7 @@ public sealed class EptWalker
     /// <paramref name="guestLinearAddressValid"/> (bit 8 is defined only when bit 7 is 1).</exception>
     public EptTranslation Translate(uint guestPhysicalAddress, EptAccessKind access, bool guestLinearAddressValid = false, bool accessToTranslation = false)
     {
-        if (access is not (EptAccessKind.Read or EptAccessKind.Write or EptAccessKind.Fetch))
-            throw new ArgumentOutOfRangeException(nameof(access), access, "not an EPT access kind (Read, Write, Fetch)");
-        if (accessToTranslation && !guestLinearAddressValid)
-            throw new ArgumentException("EPT violation qualification bit 8 (access to the translation of a linear address) is defined only when bit 7 (guest linear address valid) is set.", nameof(accessToTranslation));
+        CheckArguments(access, guestLinearAddressValid, accessToTranslation);
 
         ulong permissions = RwxMask;
         uint table = Pointer.Pml4Address;
@@ -85,7 +82,7 @@ public sealed class EptWalker
             {
                 Outcome = outcome, GuestPhysicalAddress = guestPhysicalAddress, Access = access,
                 Permissions = (EptPermissions)permissions, Level = level, EntryAddress = entryAddress, Entry = entry,
-                ExitQualification = outcome == EptOutcome.Violation ? Qualification(access, permissions, guestLinearAddressValid, accessToTranslation) : 0,
+                ExitQualification = outcome == EptOutcome.Violation ? Qualification(access, (EptPermissions)permissions, guestLinearAddressValid, accessToTranslation) : 0,
                 Reason = $"{LevelNames[level]} 0x{entry:X16} at 0x{entryAddress:X8} (guest-physical 0x{guestPhysicalAddress:X8}): {reason}",
             };
 
@@ -158,8 +155,24 @@ public sealed class EptWalker
     /// bits 5:3 the AND of the walk's read/write/execute bits, bit 7 guest-linear-address valid, bit 8 the
     /// access was to the translation of that linear address.
     /// </summary>
-    public static ulong Qualification(EptAccessKind access, ulong permissions, bool guestLinearAddressValid, bool accessToTranslation) =>
-        (1UL << (int)access) | (permissions & RwxMask) << 3 | (guestLinearAddressValid ? 1UL << 7 : 0) | (accessToTranslation ? 1UL << 8 : 0);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="access"/> is not a defined kind, or
+    /// <paramref name="permissions"/> has bits beyond 2:0.</exception>
+    /// <exception cref="ArgumentException"><paramref name="accessToTranslation"/> without <paramref name="guestLinearAddressValid"/>.</exception>
+    public static ulong Qualification(EptAccessKind access, EptPermissions permissions, bool guestLinearAddressValid, bool accessToTranslation)
+    {
+        CheckArguments(access, guestLinearAddressValid, accessToTranslation);
+        if (((ulong)permissions & ~RwxMask) != 0)
+            throw new ArgumentOutOfRangeException(nameof(permissions), permissions, "EPT permissions have only bits 2:0 (read, write, execute)");
+        return (1UL << (int)access) | ((ulong)permissions & RwxMask) << 3 | (guestLinearAddressValid ? 1UL << 7 : 0) | (accessToTranslation ? 1UL << 8 : 0);
+    }
+
+    private static void CheckArguments(EptAccessKind access, bool guestLinearAddressValid, bool accessToTranslation)
+    {
+        if (access is not (EptAccessKind.Read or EptAccessKind.Write or EptAccessKind.Fetch))
+            throw new ArgumentOutOfRangeException(nameof(access), access, "not an EPT access kind (Read, Write, Fetch)");
+        if (accessToTranslation && !guestLinearAddressValid)
+            throw new ArgumentException("EPT violation qualification bit 8 (access to the translation of a linear address) is defined only when bit 7 (guest linear address valid) is set.", nameof(accessToTranslation));
+    }
 
     private static string Bits(ulong rwx) => Convert.ToString((int)rwx, 2).PadLeft(3, '0');
     private static string AccessName(EptAccessKind access) => access switch

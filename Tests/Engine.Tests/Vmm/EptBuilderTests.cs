@@ -135,8 +135,10 @@ public class EptBuilderTests
     [Fact]
     public void Build_refuses_tables_that_do_not_fit_and_bad_structure_types()
     {
+        for (uint a = Area; a < Area + 0x3000; a += 4) _mem.WriteUInt32(a, 0x1234_5678);
         var b = new EptBuilder(_mem, Area, 0x3000).AddIdentity(0, 0x1000, EptPermissions.All);
         var ex = Assert.Throws<InvalidOperationException>(() => b.Build());
+        for (uint a = Area; a < Area + 0x3000; a += 4) Assert.Equal(0x1234_5678u, _mem.ReadUInt32(a)); // nothing written
         Assert.Contains("need 4 pages", ex.Message);
         Assert.Contains("holds 3", ex.Message);
         Assert.Contains("0x03000000", ex.Message);

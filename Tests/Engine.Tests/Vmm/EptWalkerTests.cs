@@ -8,7 +8,8 @@ namespace VirtLab.Engine.Tests.Vmm;
 /// (misconfigurations), 28.2.3.2 (violations) and table 27-7 (the violation qualification). The
 /// qualification bits are Linux's (arch/x86/include/asm/vmx.h): EPT_VIOLATION_ACC_READ 1 &lt;&lt; 0,
 /// ACC_WRITE 1 &lt;&lt; 1, ACC_INSTR 1 &lt;&lt; 2, READABLE 1 &lt;&lt; 3, WRITABLE 1 &lt;&lt; 4, EXECUTABLE 1 &lt;&lt; 5,
-/// GVA_IS_VALID 1 &lt;&lt; 7, GVA_TRANSLATED 1 &lt;&lt; 8.
+/// GVA_IS_VALID 1 &lt;&lt; 7, GVA_TRANSLATED 1 &lt;&lt; 8. KVM's handle_ept_violation takes "any of bits 5:3 set" to
+/// mean the entry was present, so a not-present walk reports bits 5:3 = 0.
 /// </summary>
 public class EptWalkerTests
 {
@@ -161,7 +162,10 @@ public class EptWalkerTests
         var ex = Assert.Throws<ArgumentException>(() => w.Translate(Gpa, EptAccessKind.Write, false, true));
         Assert.Contains("bit 8", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => w.Translate(Gpa, (EptAccessKind)3));
-        Assert.Equal(0x4UL | 7 << 3 | 1 << 7, EptWalker.Qualification(EptAccessKind.Fetch, 7, true, false));
+        Assert.Equal(0x4UL | 7 << 3 | 1 << 7, EptWalker.Qualification(EptAccessKind.Fetch, EptPermissions.All, true, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EptWalker.Qualification((EptAccessKind)3, EptPermissions.All, false, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EptWalker.Qualification(EptAccessKind.Read, (EptPermissions)8, false, false));
+        Assert.Throws<ArgumentException>(() => EptWalker.Qualification(EptAccessKind.Read, EptPermissions.All, false, true));
     }
 
     [Theory]
