@@ -138,4 +138,13 @@ public class EptPointerTests
         Assert.False(a.Equals("x"));
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
     }
+
+    [Fact]
+    public void Memory_types_2_3_7_and_above_are_not_defined()
+    {
+        // SDM Vol. 3C 28.2.7 (EPT memory types): 0 UC, 1 WC, 4 WT, 5 WP, 6 WB; 2, 3, 7 reserved.
+        for (int v = -1; v <= 8; v++)
+            Assert.Equal(v is 0 or 1 or 4 or 5 or 6, EptMemoryTypes.IsDefined(v));
+        Assert.Equal(new[] { 0, 1, 4, 5, 6 }, Enum.GetValues<EptMemoryType>().Select(t => (int)t));
+    }
 }
