@@ -5,7 +5,7 @@ public static partial class VmEntryChecks
     /// <summary>IA32_DEBUGCTL bits VirtLab's CPU implements: LBR (0) and BTF (1), those of the first VMX processors (26.3.1.1).</summary>
     public const ulong DebugctlSupported = 0x3;
 
-    private const ulong RflagsReserved = 0xFFC0_802AUL; // bits 31:22, 15, 5, 3 (bits 63:32 do not exist in a 32-bit field)
+    private const ulong RflagsReserved = 0xFFC0_8028UL; // bits 31:22, 15, 5, 3 (bits 63:32 do not exist in a 32-bit field)
     private const ulong RflagsFixed1 = 1UL << 1;
     private const ulong RflagsTf = 1UL << 8, RflagsIf = 1UL << 9, RflagsVm = 1UL << 17;
     private const uint ArUnusable = 1u << 16;
