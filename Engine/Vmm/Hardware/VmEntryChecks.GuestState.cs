@@ -5,6 +5,9 @@ public static partial class VmEntryChecks
     /// <summary>IA32_DEBUGCTL bits VirtLab's CPU implements: LBR (0) and BTF (1), those of the first VMX processors (26.3.1.1).</summary>
     public const ulong DebugctlSupported = 0x3;
 
+    /// <summary>Exit qualification of a guest-state failure caused by injecting an NMI while blocking by STI is set (SDM 27.8, 26.3.1.5).</summary>
+    public const ulong NmiWithStiBlockingQualification = 3;
+
     private const ulong RflagsReserved = 0xFFC0_8028UL; // bits 31:22, 15, 5, 3 (bits 63:32 do not exist in a 32-bit field)
     private const ulong RflagsFixed1 = 1UL << 1;
     private const ulong RflagsTf = 1UL << 8, RflagsIf = 1UL << 9, RflagsVm = 1UL << 17;
@@ -27,7 +30,7 @@ public static partial class VmEntryChecks
     /// (26.3.1.1), segment registers in protected, virtual-8086 and unrestricted mode (26.3.1.2), GDTR and
     /// IDTR (26.3.1.3), RIP and RFLAGS (26.3.1.4), activity and interruptibility state and pending debug
     /// exceptions (26.3.1.5). Null when all pass, otherwise the first failure: exit reason 33 | 0x8000_0000,
-    /// exit qualification 0. Not checked: the VMCS link pointer and the PDPTEs (see the README).
+    /// exit qualification 0, or 3 for an NMI injected while blocking by STI. Not checked: the VMCS link pointer and the PDPTEs (see the README).
     /// </summary>
     public static VmEntryFailure? CheckGuestState(Vmcs vmcs)
     {
@@ -124,6 +127,9 @@ public static partial class VmEntryChecks
             return VmEntryFailure.GuestState(I, $"guest interruptibility state 0x{interruptibility:X8}: an external interrupt cannot be injected with blocking by STI or MOV SS (26.3.1.5).");
         if (injecting && injType == 2 && movSs)
             return VmEntryFailure.GuestState(I, $"guest interruptibility state 0x{interruptibility:X8}: an NMI cannot be injected with blocking by MOV SS (26.3.1.5).");
+        if (injecting && injType == 2 && sti)
+            return VmEntryFailure.GuestState(I, $"guest interruptibility state 0x{interruptibility:X8}: an NMI cannot be injected with blocking by STI "
+                + "(model-specific in the SDM; VirtLab fails it like processors that report exit qualification 3) (26.3.1.5).", NmiWithStiBlockingQualification);
         if ((interruptibility & 4) != 0)
             return VmEntryFailure.GuestState(I, $"guest interruptibility state 0x{interruptibility:X8}: blocking by SMI (bit 2) must be 0 outside SMM (26.3.1.5).");
         bool virtualNmis = (vmcs.Read(VmcsField.PinBasedVmExecControl) & (uint)PinBasedControls.VirtualNmis) != 0;

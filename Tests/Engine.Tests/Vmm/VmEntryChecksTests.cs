@@ -304,6 +304,18 @@ public class VmEntryChecksTests
     }
 
     [Fact]
+    public void NMI_injected_with_STI_blocking_fails_with_qualification_3()
+    {
+        var v = With(x => { Inject(x, 2, 2); x.Write(VmcsField.GuestInterruptibilityInfo, 1); x.Write(VmcsField.GuestRflags, 0x202); });
+        var failure = VmEntryChecks.CheckGuestState(v)!;
+        Assert.Equal(0x8000_0021u, failure.ExitReason);
+        Assert.Equal(3UL, failure.ExitQualification);
+        Assert.Equal("guest_interruptibility_info", failure.Field);
+        Assert.Contains("blocking by STI", failure.Rule);
+        Assert.Equal(failure, VmEntryChecks.Check(v));
+    }
+
+    [Fact]
     public void Checks_reject_a_null_vmcs()
     {
         Assert.Throws<ArgumentNullException>(() => VmEntryChecks.CheckControls(null!));
