@@ -316,6 +316,19 @@ public class VmEntryChecksTests
     }
 
     [Fact]
+    public void Check_reports_controls_before_host_state_before_guest_state()
+    {
+        var v = With(x => { x.Write(VmcsField.GuestRflags, 0); x.Write(VmcsField.HostCsSelector, 0); x.Write(VmcsField.Cr3TargetCount, 5); });
+        Assert.Equal(VmEntryFailureKind.Control, VmEntryChecks.Check(v)!.Kind);
+        v.Write(VmcsField.Cr3TargetCount, 0);
+        Assert.Equal(VmEntryFailureKind.HostState, VmEntryChecks.Check(v)!.Kind);
+        v.Write(VmcsField.HostCsSelector, 8);
+        Assert.Equal(VmEntryFailureKind.GuestState, VmEntryChecks.Check(v)!.Kind);
+        v.Write(VmcsField.GuestRflags, 2);
+        Assert.Null(VmEntryChecks.Check(v));
+    }
+
+    [Fact]
     public void Checks_reject_a_null_vmcs()
     {
         Assert.Throws<ArgumentNullException>(() => VmEntryChecks.CheckControls(null!));
