@@ -35,35 +35,44 @@ public sealed partial class Cpu
         var (lo, hi) = ReadDescriptor(selector);
         ushort rights = (ushort)((hi >> 8) & 0xF0FF);
         if (!IsSystem(rights)) { LoadCodeSegmentFar(selector, offset); return; }
+        ThroughSystemDescriptor(selector, lo, hi, TaskSwitchSource.Jump, gate =>
+        {
+            var target = ReadCodeDescriptorForTransfer(gate.Selector);
+            bool conforming = IsConforming(target.Rights);
+            if (conforming ? target.Dpl > Cpl : target.Dpl != Cpl) throw CpuException.GP(gate.Selector & 0xFFFCu);
+            if (gate.Offset > target.Limit) throw CpuException.GP(0);
+            CommitCodeSegment(target, Cpl, gate.Offset);
+        });
+    }
+
+    /// <summary>
+    /// The part JMP and CALL share for a system descriptor (SDM JMP/CALL): only call gates, task
+    /// gates and available TSSs are allowed (#GP(selector) otherwise), their DPL must be at least
+    /// CPL and RPL (#GP(selector)), a gate must be present (#NP(selector)); then the call gate goes
+    /// to <paramref name="throughCallGate"/> and the task gate or TSS to a task switch.
+    /// </summary>
+    private void ThroughSystemDescriptor(ushort selector, uint lo, uint hi, TaskSwitchSource source, Action<Gate> throughCallGate)
+    {
         uint error = selector & 0xFFFCu;
-        int dpl = (rights >> 5) & 3, rpl = selector & 3;
-        switch (rights & 0xF)
+        int type = (int)(hi >> 8) & 0xF, dpl = (int)(hi >> 13) & 3, rpl = selector & 3;
+        if (type is not (TypeCallGate16 or TypeCallGate32 or TypeTaskGate or TypeTss16Available or TypeTss32Available))
+            throw CpuException.GP(error);
+        if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
+        bool present = (hi & 0x8000) != 0;
+        switch (type)
         {
             case TypeCallGate16:
             case TypeCallGate32:
-            {
-                var gate = new Gate(lo, hi);
-                if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
-                if (!gate.Present) throw CpuException.NP(error);
-                var target = ReadCodeDescriptorForTransfer(gate.Selector);
-                bool conforming = IsConforming(target.Rights);
-                if (conforming ? target.Dpl > Cpl : target.Dpl != Cpl) throw CpuException.GP(gate.Selector & 0xFFFCu);
-                if (gate.Offset > target.Limit) throw CpuException.GP(0);
-                CommitCodeSegment(target, Cpl, gate.Offset);
+                if (!present) throw CpuException.NP(error);
+                throughCallGate(new Gate(lo, hi));
                 return;
-            }
             case TypeTaskGate:
-                if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
-                if ((hi & 0x8000) == 0) throw CpuException.NP(error);
-                TaskSwitch((ushort)(lo >> 16), TaskSwitchSource.Jump, null, 0);
-                return;
-            case TypeTss16Available:
-            case TypeTss32Available:
-                if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
-                TaskSwitch(selector, TaskSwitchSource.Jump, null, 0);
+                if (!present) throw CpuException.NP(error);
+                TaskSwitch((ushort)(lo >> 16), source, null, 0);
                 return;
             default:
-                throw CpuException.GP(error);
+                TaskSwitch(selector, source, null, 0);
+                return;
         }
     }
 
@@ -89,27 +98,7 @@ public sealed partial class Cpu
             Push(size, oldEip);
             return;
         }
-        switch (rights & 0xF)
-        {
-            case TypeCallGate16:
-            case TypeCallGate32:
-                if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
-                if ((hi & 0x8000) == 0) throw CpuException.NP(error);
-                CallThroughGate(new Gate(lo, hi), oldCs, oldEip);
-                return;
-            case TypeTaskGate:
-                if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
-                if ((hi & 0x8000) == 0) throw CpuException.NP(error);
-                TaskSwitch((ushort)(lo >> 16), TaskSwitchSource.Call, null, 0);
-                return;
-            case TypeTss16Available:
-            case TypeTss32Available:
-                if (dpl < Cpl || dpl < rpl) throw CpuException.GP(error);
-                TaskSwitch(selector, TaskSwitchSource.Call, null, 0);
-                return;
-            default:
-                throw CpuException.GP(error);
-        }
+        ThroughSystemDescriptor(selector, lo, hi, TaskSwitchSource.Call, gate => CallThroughGate(gate, oldCs, oldEip));
     }
 
     /// <summary>CALL through a call gate: to a more privileged non-conforming segment with the TSS stack switch and parameter copy, otherwise on the current stack.</summary>
