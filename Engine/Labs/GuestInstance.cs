@@ -42,7 +42,12 @@ public sealed class GuestInstance
     public GuestRun? LastRun { get; private set; }
 
     /// <summary>Returns the machine to the lab's start state (RAM, CPU and devices as the lab built them).</summary>
-    public void Reset() => Machine.RestoreCheckpoint(_start);
+    public void Reset()
+    {
+        Machine.RestoreCheckpoint(_start);
+        Machine.Cpu.Monitor = null;
+        _monitor = null;
+    }
 
     /// <summary>
     /// Resets the guest to its start state and runs it in <paramref name="mode"/> (default: the lab's)
@@ -58,6 +63,9 @@ public sealed class GuestInstance
         var monitor = CreateMonitor(m);
         Reset();
         CurrentMode = m;
+        Machine.Cpu.Monitor = null;
+        monitor.Attach(Machine);
+        _monitor = monitor;
         return Execute(monitor, max, cancellationToken, progress);
     }
 
@@ -65,10 +73,22 @@ public sealed class GuestInstance
     public GuestRun Continue(long maxInstructions, CancellationToken cancellationToken = default)
     {
         if (maxInstructions < 1) throw new ArgumentOutOfRangeException(nameof(maxInstructions), maxInstructions, "The instruction budget must be at least 1.");
-        return Execute(CreateMonitor(CurrentMode), maxInstructions, cancellationToken, null);
+        if (_monitor is null)
+        {
+            _monitor = CreateMonitor(CurrentMode);
+            Machine.Cpu.Monitor = null;
+            _monitor.Attach(Machine);
+        }
+        return Execute(_monitor, maxInstructions, cancellationToken, null);
     }
 
-    private static IVirtualMachineMonitor CreateMonitor(GuestMode mode) => mode switch
+    /// <summary>The monitor of the last run, kept so that a continuation goes on under the same technique state (VMCS, hypervisor tables).</summary>
+    private IVirtualMachineMonitor? _monitor;
+
+    /// <summary>The technique of the last run (null before the first): its exits, cycles and state (the VMCS in Hardware mode).</summary>
+    public IVirtualMachineMonitor? Monitor => _monitor;
+
+    private IVirtualMachineMonitor CreateMonitor(GuestMode mode) => mode switch
     {
         GuestMode.Native => new NativeMonitor(),
         _ => throw new ModeNotAvailableException(mode),
@@ -77,7 +97,8 @@ public sealed class GuestInstance
     private GuestRun Execute(IVirtualMachineMonitor monitor, long max, CancellationToken ct, IProgress<RunProgress>? progress)
     {
         var machine = Machine;
-        monitor.Attach(machine);
+        int firstExit = monitor.Exits.Count;
+        long startCycles = monitor.Cycles;
         var clock = Stopwatch.StartNew();
         // The CPU's budget counts retired instructions, delivered faults and idle time (HLT waiting
         // for a timer); the slices share one budget of that kind, so a sliced run is the same run.
@@ -105,7 +126,7 @@ public sealed class GuestInstance
         {
             Lab = _lab, Guest = Name, Mode = monitor.Mode, StopReason = reason, Cancelled = cancelled, ExitCode = exitCode,
             ConsoleText = machine.Console.Text, PostCodes = machine.PostPort.Codes.ToArray(), InstructionsRetired = retired,
-            MaxInstructions = max, Exits = monitor.Exits.ToArray(), SimulatedCycles = monitor.Cycles, HostTime = clock.Elapsed,
+            MaxInstructions = max, Exits = monitor.Exits.Skip(firstExit).ToArray(), SimulatedCycles = monitor.Cycles - startCycles, HostTime = clock.Elapsed,
             Registers = GuestRegisters.Snapshot(machine.Cpu), FaultsDelivered = faults, MemorySnapshots = snapshots,
         };
         LastRun = run;
