@@ -91,6 +91,7 @@ public sealed class GuestInstance
     private IVirtualMachineMonitor CreateMonitor(GuestMode mode) => mode switch
     {
         GuestMode.Native => new NativeMonitor(),
+        GuestMode.Para => new VirtLab.Engine.Vmm.Para.ParaMonitor(Definition),
         _ => throw new ModeNotAvailableException(mode),
     };
 

@@ -136,12 +136,13 @@ internal sealed class GuestReader
                 if (tn is not YamlMappingNode) throw s.Error(tn, $"the '{t}' section of {what} must be a mapping of settings, found {YamlSchema.Describe(tn)}");
                 techniques[t] = new TechniqueSettings(t, (IReadOnlyDictionary<string, object?>)s.Raw(tn)!, s.At(tn));
             }
+        var para = m.Get("para") is { } pn ? new ParaReader(s).Read(pn, regions, (n, w) => ReadAddress(n, w, symbols), what) : null;
         var expect = m.Get("expect") is { } en ? _expect.Read(en, what) : null;
 
         return new GuestDefinition
         {
             Name = name, Description = description, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
-            Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Expect = expect,
+            Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Para = para, Expect = expect,
             Symbols = symbols, Location = s.At(node),
         };
     }
