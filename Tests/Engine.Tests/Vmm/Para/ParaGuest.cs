@@ -43,6 +43,18 @@ guests:
 
     public static int Result(VmExit e) => (int)e.Fields["result"];
 
+    /// <summary>Asm for one hypercall by int 0x82: EAX = <paramref name="nr"/>, EBX, ECX, EDX, ESI, EDI = the arguments given.</summary>
+    public static string Call(int nr, params string[] args)
+    {
+        var regs = new[] { "ebx", "ecx", "edx", "esi", "edi" };
+        var text = $"    mov eax, {nr}\n";
+        for (int i = 0; i < args.Length; i++) text += $"    mov {regs[i]}, {args[i]}\n";
+        return text + "    int 0x82\n";
+    }
+
+    /// <summary>The results (EAX) of the run's hypercalls, in order.</summary>
+    public static int[] Results(GuestRun run) => Hypercalls(run).Select(Result).ToArray();
+
     /// <summary>A shutdown (sched_op 29, SCHEDOP_shutdown 2, reason poweroff 0) as the guest's last act, with its sched_shutdown structure.</summary>
     public const string Poweroff = @"
     mov eax, 29
