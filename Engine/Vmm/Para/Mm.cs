@@ -82,11 +82,11 @@ public sealed partial class ParaMonitor
         uint va = c.Ebx, flags = c.Esi;
         c.Fields["va"] = va; c.Fields["pte"] = c.Ecx; c.Fields["flags"] = flags;
         if (c.Edx != 0) return -EINVAL;
+        uint kind = flags & 3;
+        if (kind == 3) return -EINVAL; // VirtLab refuses the undefined flush type before touching the entry
         int rc = L1For(va, out uint l1, out uint index);
         if (rc == 0) rc = _types.ModL1Entry(l1, index, c.Ecx);
         if (rc != 0) return rc;
-        uint kind = flags & 3;
-        if (kind == 3) return -EINVAL;
         if ((flags & ~7u) != 0 && (flags & UvmfAll) == 0)
         {
             // A VCPU bitmap: with one VCPU, bit 0 says whether this one flushes.
