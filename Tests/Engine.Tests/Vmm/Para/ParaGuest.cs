@@ -8,7 +8,7 @@ namespace VirtLab.Engine.Tests.Vmm.Para;
 internal static class ParaGuest
 {
     /// <summary>Builds the lab of one PV guest whose code is <paramref name="asm"/>; <paramref name="para"/> adds lines to its para section.</summary>
-    public static GuestInstance Build(string asm, string para = "", string memory = "4MiB")
+    public static GuestInstance Build(string asm, string para = "", string memory = "4MiB", string? devices = null)
     {
         string body = string.Join("\n", asm.Replace("\r", "").Split('\n').Select(l => "          " + l));
         string yaml = $@"name: para-test
@@ -16,7 +16,7 @@ guests:
   - name: g
     mode: para
     start: protected32
-    memory:
+{(devices is null ? "" : "    devices: " + devices + "\n")}    memory:
       - name: ram
         base: 0
         size: {memory}
@@ -54,6 +54,9 @@ guests:
 
     /// <summary>The results (EAX) of the run's hypercalls, in order.</summary>
     public static int[] Results(GuestRun run) => Hypercalls(run).Select(Result).ToArray();
+
+    /// <summary>The shutdown call alone, for code that already holds <see cref="Poweroff"/> (and its shutdown_reason) elsewhere.</summary>
+    public const string PoweroffCall = "    mov eax, 29\n    mov ebx, 2\n    mov ecx, shutdown_reason\n    int 0x82\n";
 
     /// <summary>A shutdown (sched_op 29, SCHEDOP_shutdown 2, reason poweroff 0) as the guest's last act, with its sched_shutdown structure.</summary>
     public const string Poweroff = @"
