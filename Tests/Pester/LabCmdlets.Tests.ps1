@@ -164,7 +164,7 @@ Describe 'Start-Guest' {
         $run.InstructionsRetired | Should -Be 10
     }
 
-    It 'fails with a terminating NotImplemented error naming <_> mode, which is not built yet' -ForEach 'Full', 'Para', 'Hardware' {
+    It 'fails with a terminating NotImplemented error naming <_> mode, which is not built yet' -ForEach 'Full', 'Hardware' {
         $e = { $Hello | Start-Guest -Mode $_ } | Should -Throw -ErrorId 'ModeNotAvailable,VirtLab.Cmdlets.StartGuestCommand' -PassThru
         $e.CategoryInfo.Category | Should -Be 'NotImplemented'
         $e.TargetObject | Should -Be $_
@@ -344,7 +344,7 @@ Describe 'Test-VirtLab' {
     }
 
     It 'fails with ModeNotAvailable for a mode not built yet' {
-        { New-VirtLab $HelloYaml | Test-VirtLab -Mode Para } | Should -Throw -ErrorId 'ModeNotAvailable,VirtLab.Cmdlets.TestVirtLabCommand'
+        { New-VirtLab $HelloYaml | Test-VirtLab -Mode Full } | Should -Throw -ErrorId 'ModeNotAvailable,VirtLab.Cmdlets.TestVirtLabCommand'
     }
 }
 

@@ -388,7 +388,6 @@ public class LabRunTests
 
     [Theory]
     [InlineData(GuestMode.Full, "binary-translation")]
-    [InlineData(GuestMode.Para, "issue 7")]
     [InlineData(GuestMode.Hardware, "issue 6")]
     public void Modes_without_a_technique_are_refused_by_name(GuestMode mode, string where)
     {

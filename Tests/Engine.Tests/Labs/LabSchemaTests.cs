@@ -37,7 +37,7 @@ public class LabSchemaTests
               - {type: pic}
               - {type: pit, port: 0x40}
             full: {translator: {block-size: 64}}
-            para: {hypercall-page: 0x5000, version: 3.10, features: [a, b]}
+            para: {hypercall-page: 0x20000, xen-frames: 0, privileged: false, io-ports: [0xE9, 0x3F8], cmdline: "console=xen"}
             hardware: {controls: [hlt-exiting, io-exiting], ept: ~}
             expect:
               stop: halted
@@ -96,9 +96,11 @@ public class LabSchemaTests
 
         Assert.Equal(new[] { "full", "para", "hardware" }, g.Techniques.Keys);
         var para = g.Techniques["para"];
-        Assert.Equal("0x5000", para.Values["hypercall-page"]); // raw until the technique types it
-        Assert.Equal("3.10", para.Values["version"]);
-        Assert.Equal(new List<object?> { "a", "b" }, para.Values["features"]);
+        Assert.Equal("0x20000", para.Values["hypercall-page"]); // kept raw too; typed in g.Para
+        Assert.Equal(new List<object?> { "0xE9", "0x3F8" }, para.Values["io-ports"]);
+        var typed = g.Para!;
+        Assert.Equal((0x20000u, 0u, false, "console=xen"), (typed.HypercallPage, typed.XenFrames, typed.Privileged, typed.CommandLine));
+        Assert.Equal(new ushort[] { 0xE9, 0x3F8 }, typed.IoPorts);
         Assert.Equal("64", ((IReadOnlyDictionary<string, object?>)g.Techniques["full"].Values["translator"]!)["block-size"]);
         Assert.Null(g.Techniques["hardware"].Values["ept"]);
         Assert.Equal(new SourceLocation("every.yaml", 30, 11), para.Location);
