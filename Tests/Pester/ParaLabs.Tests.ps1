@@ -111,3 +111,36 @@ guests:
         ($run | Get-VmExit -Reason domain_crash).Action | Should -BeLike '*general_protection*hlt*'
     }
 }
+
+Describe 'para-kernel: a PV kernel and its native twin' {
+    BeforeAll {
+        $script:lab = New-VirtLab (Join-Path $LabsDir 'para-kernel.yaml')
+        $script:pv = $lab | Start-Guest -Name pv -Mode Para
+        $script:native = $lab | Start-Guest -Name native -Mode Native
+    }
+
+    It 'does the same work in both: the same ring-3 output and ticks' {
+        $pvLines = $pv.ConsoleText -split "`n"
+        $nativeLines = $native.ConsoleText -split "`n"
+        $pvLines[0] | Should -Be 'pv kernel: ring 1'
+        $nativeLines[0] | Should -Be 'native kernel: ring 0'
+        $pvLines[1..4] | Should -Be $nativeLines[1..4]
+        $pvLines[4] | Should -Be 'ring 3 saw 2 ticks'
+        $pv.StopReason | Should -Be 'MonitorStop'
+        $native.StopReason | Should -Be 'ExitPort'
+    }
+
+    It 'uses hypercalls where the native kernel uses privileged instructions' {
+        ($pv | Get-VmExit -Reason set_trap_table).Fields['entries'] | Should -Be 3
+        ($pv | Get-VmExit -Reason mmu_update).Fields['done'] | Should -Be 2
+        ($pv | Get-VmExit -Reason mmuext_op).Fields['cmd'] | Should -Be 0
+        @($pv | Get-VmExit -Reason software_interrupt).Count | Should -BeGreaterThan 2
+        @($pv | Get-VmExit -Reason event_callback).Count | Should -Be 2
+        @($native | Get-VmExit).Count | Should -Be 0
+    }
+
+    It 'costs more simulated cycles paravirtualized than natively' {
+        $pv.SimulatedCycles | Should -BeGreaterThan $native.SimulatedCycles
+        $native.SimulatedCycles | Should -Be $native.InstructionsRetired
+    }
+}
