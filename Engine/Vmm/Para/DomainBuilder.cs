@@ -21,15 +21,18 @@ public sealed partial class ParaMonitor
     private uint _xenBase, _xenL1, _zeroFrame, _stackFrame, _sharedInfo, _tss;
     private FrameTable _frames = null!;
     private PageTypes _types = null!;
-    private uint _kernelEnd;
+    private readonly uint _kernelEnd;
 
     /// <summary>A monitor for a lab guest: its <c>para:</c> settings and the end of its kernel image (where the builder's structures go).</summary>
-    public ParaMonitor(GuestDefinition guest) : this(guest.Para)
+    public ParaMonitor(GuestDefinition guest) : this(guest.Para, KernelEnd(guest)) { }
+
+    /// <summary>The end of the highest contents of the guest's RAM regions (its kernel image).</summary>
+    private static uint KernelEnd(GuestDefinition guest)
     {
         ulong end = 0;
         foreach (var r in guest.Memory.Where(r => r.Kind == LabRegionKind.Ram))
             foreach (var c in r.Contents) end = Math.Max(end, c.Address + (ulong)Math.Max(c.MemorySize, (uint)c.Bytes.Length));
-        _kernelEnd = (uint)end;
+        return (uint)end;
     }
 
     /// <summary>Machine address of start_info (= its guest address: VIRT_BASE is 0).</summary>

@@ -176,7 +176,7 @@ public sealed partial class ParaMonitor
     }
 
     /// <summary>A blocked VCPU woke up (an event arrived while Xen idled): sched_op block returns 0.</summary>
-    private void Wake(ref GuestFrame frame)
+    private void Wake()
     {
         _blocked = false;
         Cpu.Eax = 0;

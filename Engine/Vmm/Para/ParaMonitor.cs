@@ -19,8 +19,16 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
     private long _startRetired, _exitCycles;
     private bool _dead;
 
-    /// <summary>A monitor for a guest with the given <c>para:</c> settings (defaults when null).</summary>
-    public ParaMonitor(ParaSettings? settings = null) { Settings = settings ?? ParaSettings.Default; }
+    /// <summary>
+    /// A monitor for a guest with the given <c>para:</c> settings (defaults when null) whose kernel
+    /// image ends at <paramref name="kernelEnd"/>: the domain builder puts the P2M list, start_info,
+    /// the boot page tables and the boot stack from the next page on.
+    /// </summary>
+    public ParaMonitor(ParaSettings? settings, uint kernelEnd)
+    {
+        Settings = settings ?? ParaSettings.Default;
+        _kernelEnd = kernelEnd;
+    }
 
     /// <summary>The domain's settings.</summary>
     public ParaSettings Settings { get; }
@@ -132,7 +140,7 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
         {
             // The idle loop was interrupted: the blocked guest's frame lies under this one.
             frame = ReadStackFrame(esp + 12);
-            Wake(ref frame);
+            Wake();
             LeaveToGuest(frame);
             return;
         }
