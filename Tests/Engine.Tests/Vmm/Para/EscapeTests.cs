@@ -38,6 +38,22 @@ public class EscapeTests
     }
 
     [Fact]
+    public void A_stale_writable_tlb_entry_does_not_outlive_the_mapping()
+    {
+        // Write through VA 0x42000 (the TLB now allows writes), drop RW from its PTE without asking
+        // for a flush, link the frame as an L1: the old translation must not let the kernel write its new page table.
+        var g = Build(MmuUpdateTests.Prologue + "    mov dword [0x42000], 0\n"
+            + MmuUpdateTests.Mmu(MmuUpdateTests.Pte(0x42000), "0x42001")
+            + MmuUpdateTests.Mmu("ebp + 4", "0x42027")
+            + "write:\n    mov dword [0x42000], 0x3F0003\n" + Poweroff + MmuUpdateTests.Data);
+        var run = g.Run(GuestMode.Para, 100_000);
+        Assert.Equal(new[] { 0, 0 }, Results(run).Take(2));
+        var mon = (ParaMonitor)g.Monitor!;
+        Assert.Contains($"page_fault at E019:{g.Definition.Symbols["write"]:X8}", mon.StopMessage);
+        Assert.Equal(0u, g.Machine.Memory.ReadUInt32(0x42000));
+    }
+
+    [Fact]
     public void The_hypervisor_range_is_beyond_the_kernels_segments()
     {
         // Xen's tables are mapped at 0xFFC00000 (supervisor pages), but 0xE021 ends at 0xFBFFFFFF: #GP.
