@@ -70,6 +70,6 @@ public class ParaMonitorTests
         var b = g.Run(GuestMode.Para, 10_000);
         Assert.Equal(1u, a.Exits[0].Fields["port"]);
         Assert.Equal(1u, b.Exits[0].Fields["port"]); // the new monitor's ports start over
-        Assert.Single(g.Machine.Cpu.ClockedDevices.Where(d => d.GetType().Name == "XenTimer"));
+        Assert.Single(g.Machine.Cpu.ClockedDevices, d => d.GetType().Name == "XenTimer");
     }
 }
