@@ -193,6 +193,7 @@ public sealed partial class ParaMonitor
         var cpu = Cpu;
         cpu.Esp = top;
         cpu.Eip = StubVirt + IdleStubOffset;
+        _xenInstructions++; // the idle loop's HLT
         cpu.SetEFlags(0x202);
         cpu.EndBlockAfterCurrentInstruction();
     }

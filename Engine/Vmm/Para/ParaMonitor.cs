@@ -16,7 +16,7 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
     private readonly List<VmExit> _exits = new();
     private Machine? _machine;
     private GuestMemory _guest = null!;
-    private long _startRetired, _exitCycles;
+    private long _startRetired, _exitCycles, _xenInstructions;
     private bool _dead;
 
     /// <summary>
@@ -40,7 +40,11 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
     public IReadOnlyList<VmExit> Exits => _exits;
 
     /// <inheritdoc/>
-    public long Cycles => _machine is null ? 0 : (_machine.Cpu.InstructionsRetired - _startRetired) * CostModel.NativeCyclesPerInstruction + _exitCycles;
+    /// <remarks>The hypervisor's own ring-0 instructions (<see cref="HypervisorInstructions"/>) are part of each exit's cost, not charged again.</remarks>
+    public long Cycles => _machine is null ? 0 : (_machine.Cpu.InstructionsRetired - _startRetired - _xenInstructions) * CostModel.NativeCyclesPerInstruction + _exitCycles;
+
+    /// <summary>Instructions the CPU retired in ring 0 for the hypervisor (the entry stub's HLT, the IRET back, the idle HLT): counted in the run's instructions, not in the guest's.</summary>
+    public long HypervisorInstructions => _xenInstructions;
 
     /// <summary>Why the domain stopped (a shutdown with its reason, or a crash naming the instruction and address), or null while it runs.</summary>
     public string? StopMessage { get; private set; }
@@ -132,6 +136,7 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
     private void EnterFromGate(byte vector)
     {
         var cpu = Cpu;
+        _xenInstructions++; // the stub's HLT
         cpu.EndBlockAfterCurrentInstruction();
         if (_dead) { cpu.RequestStop(StopReason.MonitorStop); return; }
         uint esp = cpu.Esp;
@@ -196,6 +201,7 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
         if (cpu.GetSegment(SegmentRegister.CS).Selector != XenLayout.XenCs) EnterRing0();
         cpu.Esp = top;
         cpu.Eip = XenLayout.StubVirt + XenLayout.IretStubOffset;
+        _xenInstructions++; // the IRET about to run
         cpu.EndBlockAfterCurrentInstruction();
     }
 
