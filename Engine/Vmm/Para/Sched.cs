@@ -55,10 +55,19 @@ public sealed partial class ParaMonitor
         if (c.Ebx > 1) return -ENOSYS;
         if (!Settings.Privileged) return -EPERM;
         if (c.Ebx == 1) return 0;
-        var bytes = _guest.Read(c.Edx, (int)Math.Min(c.Ecx, 1u << 20));
-        if (bytes is null) return -EFAULT;
-        foreach (byte b in bytes) Machine.Console.Append(b);
-        c.Fields["text"] = Encoding.Latin1.GetString(bytes);
+        // guest_console_write: chunk by chunk, so an unreadable page ends the call with -EFAULT after what came before it.
+        var text = new StringBuilder();
+        for (uint done = 0; done < c.Ecx;)
+        {
+            uint address = c.Edx + done;
+            int chunk = (int)Math.Min(c.Ecx - done, 0x1000 - (address & 0xFFF));
+            var bytes = _guest.Read(address, chunk);
+            if (bytes is null || address < c.Edx) { c.Fields["text"] = text.ToString(); return -EFAULT; }
+            foreach (byte b in bytes) Machine.Console.Append(b);
+            text.Append(Encoding.Latin1.GetString(bytes));
+            done += (uint)chunk;
+        }
+        c.Fields["text"] = text.ToString();
         return 0;
     }
 

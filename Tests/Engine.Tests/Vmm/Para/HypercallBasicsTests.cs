@@ -103,6 +103,15 @@ msg: db ""ok""");
     }
 
     [Fact]
+    public void Console_io_writes_up_to_an_unreadable_page_then_fails()
+    {
+        // 6 bytes from 3 before the end of the domain's mapped RAM (the top 64 KiB of 4 MiB are Xen's, unmapped): "abc", then -EFAULT.
+        var (run, _) = Run("    mov word [0x3EFFFD], 'ab'\n    mov byte [0x3EFFFF], 'c'\n" + Call(18, "0", "6", "0x3EFFFD") + Poweroff);
+        Assert.Equal(EFAULT, Results(run)[0]);
+        Assert.Equal("abc", run.ConsoleText);
+    }
+
+    [Fact]
     public void Console_io_is_refused_to_an_unprivileged_domain()
     {
         var (run, _) = Run(Call(18, "0", "2", "msg") + Poweroff + "msg: db \"no\"", "privileged: false");
