@@ -148,3 +148,14 @@ Describe 'para-kernel: a PV kernel and its native twin' {
         $native.SimulatedCycles | Should -Be $native.InstructionsRetired
     }
 }
+
+Describe 'para-bench' {
+    It 'makes 20,000 console_io hypercalls, each charged ParaCosts.Hypercall' {
+        $lab = New-VirtLab (Join-Path $LabsDir 'para-bench.yaml')
+        $run = $lab | Start-Guest -Mode Para
+        @($run | Get-VmExit -Reason console_io).Count | Should -Be 20000
+        $cost = [VirtLab.Engine.Vmm.Para.ParaCosts]::Hypercall
+        $guestInstructions = $run.InstructionsRetired - $lab.Guests[0].Monitor.HypervisorInstructions
+        $run.SimulatedCycles | Should -Be ($guestInstructions + 20001 * $cost)
+    }
+}
