@@ -46,4 +46,33 @@ public interface ICpuMonitor
 
     /// <summary>A guest write hit a physical page the monitor traces (<see cref="PhysicalMemory.TracePage"/>).</summary>
     void OnTracedWrite(Cpu cpu, uint physicalAddress, int size);
+
+    /// <summary>
+    /// An I/O instruction (IN, OUT, INS, OUTS, with or without REP) passed its privilege checks (IOPL,
+    /// TSS I/O bitmap) and is about to touch <paramref name="port"/>: the point where VT-x takes an I/O
+    /// exit (SDM Vol. 3C 25.1.1: only privilege-based faults come first). Return true when the monitor
+    /// handled the whole instruction (it set EIP and the registers); the CPU then does nothing more.
+    /// For a REP string instruction this is asked before each call's first element.
+    /// </summary>
+    bool OnIoInstruction(Cpu cpu, DecodedInstruction instruction, ushort port, int size) => false;
+
+    /// <summary>Delivering a double fault faulted: the processor is about to shut down. Return true when the monitor took it (a VM exit).</summary>
+    bool OnTripleFault(Cpu cpu) => false;
+
+    /// <summary>
+    /// An external interrupt is pending and the guest can take it (IF = 1, no STI/MOV SS blocking), at
+    /// an instruction boundary. Return true when the monitor took it (external-interrupt exiting); the
+    /// CPU then neither acknowledges nor delivers it.
+    /// </summary>
+    bool OnExternalInterrupt(Cpu cpu, IInterruptSource source) => false;
+
+    /// <summary>True while the monitor wants <see cref="OnInstructionBoundary"/> calls (interrupt-window exiting, timers).</summary>
+    bool WantsInstructionBoundaries => false;
+
+    /// <summary>
+    /// With <see cref="WantsInstructionBoundaries"/>: called at instruction boundaries where events are
+    /// recognized (between blocks; a block ends on any change of IF or of the interrupt shadow), with
+    /// <paramref name="interruptible"/> true when IF = 1 and nothing blocks interrupts.
+    /// </summary>
+    void OnInstructionBoundary(Cpu cpu, bool interruptible) { }
 }

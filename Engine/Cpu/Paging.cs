@@ -115,9 +115,13 @@ public sealed partial class Cpu
         return true;
     }
 
+    /// <summary>CR2 as it was before the last #PF wrote it: a VM exit on #PF happens before delivery, so CR2 keeps this value (SDM Vol. 3C 27.1).</summary>
+    public uint Cr2BeforeFault { get; internal set; }
+
     /// <summary>Raises #PF for <paramref name="linear"/>: CR2 = the address, error code as given (SDM Vol. 3A 4.7, 6.15).</summary>
     internal CpuException PageFault(uint linear, uint errorCode)
     {
+        Cr2BeforeFault = Cr2;
         Cr2 = linear;
         return CpuException.PF(errorCode);
     }

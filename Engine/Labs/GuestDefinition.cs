@@ -28,6 +28,8 @@ public sealed class GuestDefinition
     public IReadOnlyList<DeviceDefinition> Devices { get; init; } = Array.Empty<DeviceDefinition>();
     /// <summary>Technique sections by name (<c>full</c>, <c>para</c>, <c>hardware</c>), kept as raw data for the technique issues.</summary>
     public IReadOnlyDictionary<string, TechniqueSettings> Techniques { get; init; } = new Dictionary<string, TechniqueSettings>();
+    /// <summary>The <c>hardware:</c> section as VMCS settings (defaults when the lab has none).</summary>
+    public Vmm.Hardware.HardwareSettings? Hardware { get; init; }
     /// <summary>What a correct run shows (<c>expect:</c>), or null.</summary>
     public ExpectDefinition? Expect { get; init; }
     /// <summary>Symbols of the guest's assembled regions (name to address), for entry points and debugging.</summary>

@@ -91,6 +91,7 @@ public sealed class GuestInstance
     private IVirtualMachineMonitor CreateMonitor(GuestMode mode) => mode switch
     {
         GuestMode.Native => new NativeMonitor(),
+        GuestMode.Hardware => new Vmm.Hardware.HardwareMonitor(Definition),
         _ => throw new ModeNotAvailableException(mode),
     };
 
@@ -108,7 +109,9 @@ public sealed class GuestInstance
         var reason = StopReason.BudgetExhausted;
         bool cancelled = false;
         int? exitCode = null;
-        for (long used = 0; used < max; used = Consumed() - startConsumed)
+        bool runnable = monitor.PrepareToRun();
+        if (!runnable) reason = StopReason.MonitorStop;
+        for (long used = 0; runnable && used < max; used = Consumed() - startConsumed)
         {
             if (ct.IsCancellationRequested) { cancelled = true; break; }
             var r = machine.Run(Math.Min(Slice, max - used));
@@ -128,6 +131,7 @@ public sealed class GuestInstance
             ConsoleText = machine.Console.Text, PostCodes = machine.PostPort.Codes.ToArray(), InstructionsRetired = retired,
             MaxInstructions = max, Exits = monitor.Exits.Skip(firstExit).ToArray(), SimulatedCycles = monitor.Cycles - startCycles, HostTime = clock.Elapsed,
             Registers = GuestRegisters.Snapshot(machine.Cpu), FaultsDelivered = faults, MemorySnapshots = snapshots,
+            StopMessage = reason == StopReason.MonitorStop || reason == StopReason.TripleFault ? monitor.StopMessage : null,
         };
         LastRun = run;
         return run;

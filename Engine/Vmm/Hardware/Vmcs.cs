@@ -11,22 +11,25 @@ namespace VirtLab.Engine.Vmm.Hardware;
 /// </summary>
 public sealed class Vmcs
 {
-    // Full-access fields only: a high access is a view on its 64-bit field.
-    private readonly Dictionary<VmcsField, ulong> _values = new();
+    // Full-access fields only, indexed by encoding / 2 (a high access is a view on its 64-bit field):
+    // an array, because the processor reads and writes dozens of fields on every VM exit and entry.
+    private readonly ulong[] _values = new ulong[0x3800];
 
     /// <summary>A VMCS with every supported field at 0.</summary>
-    public Vmcs()
-    {
-        foreach (var f in VmcsFieldInfo.All)
-            if (VmcsFieldInfo.DecodeAccess((ushort)f) == VmcsFieldAccess.Full) _values[f] = 0;
-    }
+    public Vmcs() { }
+
+    /// <summary>The processor's own read of a full field (no checks: the caller names a supported full field).</summary>
+    internal ulong Get(VmcsField field) => _values[(ushort)field >> 1];
+
+    /// <summary>The processor's own write of a full field, already of the field's width (guest-state saving, exit information).</summary>
+    internal void Set(VmcsField field, ulong value) => _values[(ushort)field >> 1] = value;
 
     /// <summary>VMREAD: the value of a field, zero-extended (a high access returns bits 63:32 of its field).</summary>
     /// <exception cref="VmxException">Error 12 when <paramref name="field"/> is not a supported encoding.</exception>
     public ulong Read(VmcsField field)
     {
         var info = Info(field, "VMREAD");
-        ulong full = _values[info.FullField];
+        ulong full = _values[(ushort)info.FullField >> 1];
         return info.Access == VmcsFieldAccess.High ? full >> 32 : full;
     }
 
@@ -96,9 +99,9 @@ public sealed class Vmcs
     {
         value &= info.ValueMask;
         if (info.Access == VmcsFieldAccess.High)
-            _values[info.FullField] = (_values[info.FullField] & 0xFFFF_FFFFUL) | (value << 32);
+            _values[(ushort)info.FullField >> 1] = (_values[(ushort)info.FullField >> 1] & 0xFFFF_FFFFUL) | (value << 32);
         else
-            _values[info.Field] = value;
+            _values[(ushort)info.Field >> 1] = value;
     }
 
     private static VmcsFieldInfo Info(VmcsField field, string operation) =>

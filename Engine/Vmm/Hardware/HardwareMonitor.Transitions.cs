@@ -1,0 +1,169 @@
+namespace VirtLab.Engine.Vmm.Hardware;
+
+/// <summary>VM exits (SDM Vol. 3C chapter 27) and VM entries (chapter 26).</summary>
+public sealed partial class HardwareMonitor
+{
+    private const uint Valid = 1u << 31, DeliverErrorCode = 1u << 11;
+
+    /// <summary>Exit information the CPU-facing code gathers before <see cref="TakeExit"/>.</summary>
+    private struct ExitInfo
+    {
+        public VmExitReason Reason;
+        public uint Rip;
+        public ulong Qualification;
+        public uint InstructionLength, InstructionInfo, InterruptionInfo, InterruptionErrorCode, GuestLinear;
+        public ulong GuestPhysical;
+        public DecodedInstruction? Instruction;
+    }
+
+    private static readonly IReadOnlyDictionary<string, object> NoFields = new Dictionary<string, object>();
+
+    /// <summary>
+    /// A VM exit: saves the guest state (27.3), writes the exit-information fields (27.2), runs the
+    /// handler and enters again. Returns the action, so the caller knows whether the instruction or
+    /// event should take effect natively (<see cref="VmExitAction.Emulate"/>).
+    /// </summary>
+    private VmExitAction TakeExit(in ExitInfo e)
+    {
+        var cpu = Machine.Cpu;
+        var v = Vmcs;
+        GuestStateArea.Save(cpu, v, e.Rip);
+        v.Set(VmcsField.VmExitReason, (uint)e.Reason);
+        v.Set(VmcsField.ExitQualification, e.Qualification);
+        v.Set(VmcsField.VmExitInstructionLen, e.InstructionLength);
+        v.Set(VmcsField.VmxInstructionInfo, e.InstructionInfo);
+        v.Set(VmcsField.GuestLinearAddress, e.GuestLinear);
+        v.Set(VmcsField.GuestPhysicalAddress, e.GuestPhysical);
+        v.Set(VmcsField.VmExitIntrInfo, e.InterruptionInfo);
+        v.Set(VmcsField.VmExitIntrErrorCode, e.InterruptionErrorCode);
+        // IDT-vectoring information (27.2.4): the event whose delivery this exit interrupted.
+        if (cpu.EventBeingDelivered is { } ev)
+        {
+            v.Set(VmcsField.IdtVectoringInfoField, ev.Vector | ((uint)ev.Type << 8) | (ev.ErrorCode is null ? 0 : DeliverErrorCode) | Valid);
+            v.Set(VmcsField.IdtVectoringErrorCode, ev.ErrorCode ?? 0);
+        }
+        else v.Set(VmcsField.IdtVectoringInfoField, 0);
+        // Every VM exit clears the valid bit of the VM-entry interruption-information field (27.2.3? 24.8.3).
+        v.Set(VmcsField.VmEntryIntrInfoField, v.Get(VmcsField.VmEntryIntrInfoField) & ~(ulong)Valid);
+        if ((v.Get(VmcsField.PinBasedVmExecControl) & (uint)PinBasedControls.ActivateVmxPreemptionTimer) != 0
+            && (v.Get(VmcsField.VmExitControls) & (uint)VmExitControlBits.SaveVmxPreemptionTimerValue) != 0)
+            v.Set(VmcsField.VmxPreemptionTimerValue, PreemptionTimerRemaining(cpu));
+        _inVmxNonRoot = false;
+        _exitCount++;
+
+        var fields = _exits.Count < RecordLimit ? ExitFields.Decode(e.Reason, v) : NoFields;
+        var ctx = _context;
+        ctx.Reset(e.Reason, e.Instruction, fields);
+        if (Handlers.TryGetValue(e.Reason, out var scripted)) scripted(ctx);
+        if (ctx.Action == VmExitAction.None) BuiltInVmm.Handle(ctx);
+        if (ctx.Action == VmExitAction.None) ctx.Resume();
+
+        if (_exits.Count < RecordLimit) _exits.Add(Record(e, ctx, fields));
+
+        if (ctx.Action == VmExitAction.Stop)
+        {
+            // No VM entry: the guest state stays as the VMM left it in the VMCS, and the CPU shows it.
+            GuestStateArea.Load(v, cpu);
+            StopMessage = ctx.StopMessage ?? $"The VMM stopped the run at a {e.Reason} exit.";
+            cpu.RequestStop(ctx.StopReasonValue);
+            return VmExitAction.Stop;
+        }
+        if (!Enter(launch: false)) { cpu.RequestStop(StopReason.MonitorStop); return VmExitAction.Stop; }
+        return ctx.Action;
+    }
+
+    private VmExit Record(in ExitInfo e, VmExitContext ctx, IReadOnlyDictionary<string, object> fields)
+    {
+        var cpu = Machine.Cpu;
+        var d = e.Instruction;
+        return new VmExit
+        {
+            Index = _exits.Count, Mode = Labs.GuestMode.Hardware, Kind = VmExitKind.VmExit, Reason = e.Reason.ToString(), ReasonNumber = (int)e.Reason,
+            GuestEip = e.Rip, GuestCs = (ushort)Vmcs.Get(VmcsField.GuestCsSelector), Cpl = (int)((Vmcs.Get(VmcsField.GuestSsArBytes) >> 5) & 3),
+            InstructionText = d?.Text ?? "", InstructionBytes = d is null ? Array.Empty<byte>() : InstructionBytes(cpu, d),
+            Qualification = e.Qualification, Fields = fields, Cycles = Settings.ExitCycles,
+            Action = ctx.Note ?? ctx.Action switch
+            {
+                VmExitAction.Skip => "skipped", VmExitAction.Emulate => "emulated", VmExitAction.Inject => "injected " + DescribeInjection(),
+                VmExitAction.Stop => "stopped" + (ctx.StopMessage is { } m ? ": " + m : ""), _ => "resumed",
+            },
+        };
+    }
+
+    private static byte[] InstructionBytes(Cpu cpu, DecodedInstruction d)
+    {
+        var bytes = new byte[d.Length];
+        for (int i = 0; i < bytes.Length; i++)
+            bytes[i] = cpu.TryTranslateForDebugger(cpu.Segments[(int)SegmentRegister.CS].Base + d.Ip + (uint)i, out uint p) ? cpu.Memory.ReadByte(p) : (byte)0;
+        return bytes;
+    }
+
+    private string DescribeInjection()
+    {
+        uint info = (uint)Vmcs.Get(VmcsField.VmEntryIntrInfoField);
+        var type = (EventType)((info >> 8) & 7);
+        byte vector = (byte)info;
+        string name = type is EventType.HardwareException or EventType.SoftwareException ? "#" + ExceptionNames.Name(vector).ToUpperInvariant()
+            : type == EventType.ExternalInterrupt ? $"interrupt 0x{vector:X2}" : type == EventType.Nmi ? "NMI" : $"INT 0x{vector:X2}";
+        return (info & DeliverErrorCode) != 0 ? $"{name}({Vmcs.Get(VmcsField.VmEntryExceptionErrorCode):X})" : name;
+    }
+
+    /// <summary>
+    /// VM entry (VMLAUNCH / VMRESUME): the checks of 26.2-26.3 (a control or host-state failure is a
+    /// VM-instruction error and nothing is loaded; a guest-state failure loads the host state and exits
+    /// with reason 33 | bit 31), then loading the guest state, then event injection (26.6).
+    /// </summary>
+    private bool Enter(bool launch)
+    {
+        var cpu = Machine.Cpu;
+        var v = Vmcs;
+        var failure = VmEntryChecks.Check(v);
+        if (failure is not null)
+        {
+            EntryFailure = failure;
+            _inVmxNonRoot = false;
+            if (failure.Kind == VmEntryFailureKind.GuestState)
+            {
+                v.Set(VmcsField.VmExitReason, failure.ExitReason!.Value);
+                v.Set(VmcsField.ExitQualification, failure.ExitQualification ?? 0);
+            }
+            else v.Set(VmcsField.VmInstructionError, (uint)failure.Error!.Value);
+            StopMessage = $"{(launch ? "VMLAUNCH" : "VMRESUME")} failed: {failure}";
+            _exits.Add(new VmExit
+            {
+                Index = _exits.Count, Mode = Labs.GuestMode.Hardware, Kind = VmExitKind.VmExit,
+                Reason = failure.Kind == VmEntryFailureKind.GuestState ? VmExitReason.EntryFailureGuestState.ToString() : "VmEntryFailure",
+                ReasonNumber = failure.Kind == VmEntryFailureKind.GuestState ? (int)failure.ExitReason!.Value : null,
+                GuestEip = (uint)v.Get(VmcsField.GuestRip), GuestCs = (ushort)v.Get(VmcsField.GuestCsSelector),
+                Qualification = failure.ExitQualification ?? 0, Action = "entry failed: " + failure.Rule,
+                Fields = new Dictionary<string, object>
+                {
+                    ["field"] = failure.Field, ["rule"] = failure.Rule,
+                    ["error"] = failure.Error is { } err ? (int)err : (object)"none (guest-state failure: exit reason 33 with bit 31)",
+                },
+            });
+            return false;
+        }
+        EntryFailure = null;
+        GuestStateArea.Load(v, cpu);
+        _inVmxNonRoot = true;
+        StartPreemptionTimer(cpu);
+        uint info = (uint)v.Get(VmcsField.VmEntryIntrInfoField);
+        if ((info & Valid) != 0)
+        {
+            v.Set(VmcsField.VmEntryIntrInfoField, info & ~Valid);
+            var type = (EventType)((info >> 8) & 7);
+            if (type == EventType.Nmi) _nmiBlocked = true;
+            cpu.InjectEvent((byte)info, type, (info & DeliverErrorCode) != 0 ? (uint)v.Get(VmcsField.VmEntryExceptionErrorCode) : null,
+                (uint)v.Get(VmcsField.VmEntryInstructionLen));
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Before a run or continuation: VMRESUME when the last run left the processor in root operation (a
+    /// stop by the VMM or a failed entry), from the VMCS as it is now (edit it to fix a failed entry).
+    /// False when that entry fails.
+    /// </summary>
+    public bool PrepareToRun() => _inVmxNonRoot || Enter(launch: false);
+}
