@@ -44,7 +44,7 @@ public sealed partial class Cpu
             if (ShutDown) return StopReason.TripleFault;
             long remaining = end - InstructionsRetired - FaultsDelivered - IdleTime;
             if (remaining <= 0) return StopReason.BudgetExhausted;
-            if (!ServiceEvents(remaining)) return StopReason.Halted;
+            if (!ServiceEventsGuarded(remaining)) return StopReason.Halted;
             if (_stopRequest != StopReason.None) continue;
             if (Halted) continue;
             remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered - IdleTime);
@@ -65,7 +65,7 @@ public sealed partial class Cpu
     {
         _stopRequest = StopReason.None;
         if (ShutDown) return StopReason.TripleFault;
-        if (!ServiceEvents(long.MaxValue)) return StopReason.Halted;
+        if (!ServiceEventsGuarded(long.MaxValue)) return StopReason.Halted;
         if (Halted) return StopReason.Halted;
         _interruptShadow = false;
         if (DebugActive) ExecuteWithDebugChecks();
@@ -76,6 +76,13 @@ public sealed partial class Cpu
 
     private bool _executing;
 
+    /// <summary>Events at an instruction boundary; a monitor that abandons a delivery (a VM exit while pushing the frame) leaves the CPU as it set it.</summary>
+    private bool ServiceEventsGuarded(long budgetLeft)
+    {
+        try { return ServiceEvents(budgetLeft); }
+        catch (InstructionAbortedException) { return true; }
+    }
+
     /// <summary>Runs blocks; an exception that is not a guest fault is an engine bug and leaves as an <see cref="EngineException"/> naming the guest instruction.</summary>
     private void ExecuteGuarded(long remaining)
     {
@@ -83,7 +90,7 @@ public sealed partial class Cpu
         {
             ExecuteBlock(remaining);
         }
-        catch (Exception e) when (e is not CpuException and not EngineException)
+        catch (Exception e) when (e is not CpuException and not EngineException and not InstructionAbortedException)
         {
             _executing = false;
             var current = Current;
@@ -117,6 +124,13 @@ public sealed partial class Cpu
             Eip = d.Ip;
             FaultsDelivered++;
             RaiseException(e.Vector, e.ErrorCode, Eip);
+        }
+        catch (InstructionAbortedException)
+        {
+            // The monitor took over in the middle of the instruction (a VM exit on a memory access) and
+            // left the CPU where the guest continues; the instruction did not retire.
+            InstructionsRetired += _currentIndex;
+            _executing = false;
         }
         _executing = false;
     }

@@ -54,7 +54,7 @@ public sealed partial class Cpu
         tss.Rights = (ushort)((tss.Rights & ~0x2) | 0x2); // busy in the cache
         Tr = tss;
         Cr0 |= Cr0TS;
-        if (is32 && _paging) { Cr3 = state.Cr3; FlushTlb(keepGlobal: true); }
+        if (is32 && _guestPaging) { Cr3 = state.Cr3; FlushTlb(keepGlobal: true); }
         else if (is32) Cr3 = state.Cr3;
 
         // Registers and selectors of the new task; CPL follows the new CS.RPL (3 in virtual-8086 mode).

@@ -51,6 +51,8 @@ public static class BuiltInVmm
         [VmExitReason.PreemptionTimer] = PreemptionTimer,
         [VmExitReason.Vmcall] = Vmcall,
         [VmExitReason.Xsetbv] = Skip,
+        [VmExitReason.EptViolation] = EptViolation,
+        [VmExitReason.EptMisconfig] = EptMisconfiguration,
     };
 
     /// <summary>Runs the built-in handler for the exit's reason. VMX instructions other than VMCALL get #UD (no nested VMX), as KVM without nesting does.</summary>
@@ -161,6 +163,24 @@ public static class BuiltInVmm
         exit.Vmcs.Set(VmcsField.VmxPreemptionTimerValue, exit.Monitor.Settings.PreemptionTimer);
         exit.Resume();
     }
+
+    /// <summary>
+    /// EPT violation: a data access the EPT does not allow (MMIO, a ROM or read-only region, a hole) is
+    /// emulated on the machine (the device, the dropped ROM write), so the guest sees what it would see
+    /// natively; an instruction fetch cannot be emulated and stops the run.
+    /// </summary>
+    private static void EptViolation(VmExitContext exit)
+    {
+        if ((exit.Qualification & 4) != 0)
+        {
+            exit.Stop($"EPT violation: instruction fetch at guest-physical 0x{exit.Vmcs.Get(VmcsField.GuestPhysicalAddress):X8}, which the EPT does not map executable");
+            return;
+        }
+        exit.Emulate();
+    }
+
+    private static void EptMisconfiguration(VmExitContext exit) =>
+        exit.Stop($"EPT misconfiguration at guest-physical 0x{exit.Vmcs.Get(VmcsField.GuestPhysicalAddress):X8}: {exit.Monitor.LastEptMisconfiguration}");
 
     /// <summary>VMCALL: the service interface (console, exit, version); from CPL &gt; 0 it returns -KVM_EPERM.</summary>
     private static void Vmcall(VmExitContext exit)

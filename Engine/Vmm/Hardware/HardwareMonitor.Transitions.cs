@@ -147,6 +147,7 @@ public sealed partial class HardwareMonitor
         EntryFailure = null;
         GuestStateArea.Load(v, cpu);
         _inVmxNonRoot = true;
+        ApplyEpt(cpu);
         StartPreemptionTimer(cpu);
         uint info = (uint)v.Get(VmcsField.VmEntryIntrInfoField);
         if ((info & Valid) != 0)

@@ -79,9 +79,7 @@ public sealed partial class HardwareMonitor : IVirtualMachineMonitor, ICpuMonito
         if (machine.Cpu.Monitor is not null) throw new InvalidOperationException("The machine already has a monitor (" + machine.Cpu.Monitor.GetType().Name + ").");
         _machine = machine;
         _startRetired = machine.Cpu.InstructionsRetired;
-        EptRegions = Settings.Ept ?? _memoryMap ?? machine.Memory.Regions
-            .Where(r => r.Kind is MemoryRegionKind.Ram or MemoryRegionKind.Rom)
-            .Select(r => EptRegion.Identity((uint)r.Base, (uint)r.Size, EptPermissions.Read | EptPermissions.Write | EptPermissions.Execute)).ToList();
+        EptRegions = Settings.Ept ?? _memoryMap ?? VmcsSetup.FromMachine(machine.Memory);
         VmcsSetup.Build(this, machine.Cpu);
         machine.Cpu.Monitor = this;
         _inVmxNonRoot = true;

@@ -67,7 +67,7 @@ internal static class VmcsSetup
 
         if ((secondary & (uint)SecondaryProcessorControls.EnableEpt) != 0 && monitor.EptRegions is { } regions)
         {
-            var builder = new EptBuilder(host, EptArea, HardwareMonitor.HostMemorySize - EptArea);
+            var builder = new EptBuilder(host, EptArea, HardwareMonitor.HostMemorySize - EptArea) { TablesInSeparateMemory = true };
             foreach (var r in regions) builder.Add(r);
             v.Set(VmcsField.EptPointer, builder.Build().Value);
         }
@@ -121,6 +121,26 @@ internal static class VmcsSetup
             // A ROM ending at 1 MiB is also mapped below 4 GiB (the reset vector), as the lab's machine maps it.
             if (r.Kind == LabRegionKind.Rom && r.End == 0x10_0000)
                 list.Add(EptRegion.Identity((uint)(0x1_0000_0000UL - r.Size), r.Size, ToEpt(r.Permissions)));
+        }
+        return list;
+    }
+
+    /// <summary>The default EPT of a bare machine: every page of RAM or ROM mapped to itself, RWX, in runs (MMIO and unmapped pages left out: their accesses exit).</summary>
+    internal static IReadOnlyList<EptRegion> FromMachine(PhysicalMemory memory)
+    {
+        var list = new List<EptRegion>();
+        const ulong pages = 1UL << 20;
+        ulong start = 0;
+        bool inRun = false;
+        for (ulong p = 0; p <= pages; p++)
+        {
+            bool mapped = p < pages && memory.KindAt((uint)(p << 12)) is MemoryRegionKind.Ram or MemoryRegionKind.Rom;
+            if (mapped && !inRun) { start = p; inRun = true; }
+            else if (!mapped && inRun)
+            {
+                list.Add(EptRegion.Identity((uint)(start << 12), (uint)((p - start) << 12), EptPermissions.Read | EptPermissions.Write | EptPermissions.Execute));
+                inRun = false;
+            }
         }
         return list;
     }
