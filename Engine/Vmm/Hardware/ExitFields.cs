@@ -10,9 +10,9 @@ internal static class ExitFields
     private static readonly string[] CrAccessTypes = { "mov-to-cr", "mov-from-cr", "clts", "lmsw" };
     private static readonly string[] EventTypes = { "external-interrupt", "reserved", "nmi", "hardware-exception", "software-interrupt", "privileged-software-exception", "software-exception", "other" };
 
-    internal static IReadOnlyDictionary<string, object> Decode(VmExitReason reason, Vmcs v)
+    internal static IReadOnlyDictionary<string, object> Decode(VmExitReason reason, in ExitSnapshot v)
     {
-        ulong q = v.Get(VmcsField.ExitQualification);
+        ulong q = v.Qualification;
         var f = new Dictionary<string, object>();
         switch (reason)
         {
@@ -23,7 +23,7 @@ internal static class ExitFields
                 f["string"] = (q & 0x10) != 0;
                 f["rep"] = (q & 0x20) != 0;
                 f["operand"] = (q & 0x40) != 0 ? "immediate" : "dx";
-                if ((q & 0x10) != 0) f["linear-address"] = (uint)v.Get(VmcsField.GuestLinearAddress);
+                if ((q & 0x10) != 0) f["linear-address"] = v.GuestLinear;
                 break;
             case VmExitReason.CrAccess:
                 f["cr"] = (int)(q & 0xF);
@@ -42,38 +42,38 @@ internal static class ExitFields
             case VmExitReason.ExceptionOrNmi:
             case VmExitReason.ExternalInterrupt:
             {
-                uint info = (uint)v.Get(VmcsField.VmExitIntrInfo);
+                uint info = v.InterruptionInfo;
                 if ((info & 1u << 31) != 0)
                 {
                     f["vector"] = (int)(info & 0xFF);
                     f["type"] = EventTypes[(info >> 8) & 7];
                     if (reason == VmExitReason.ExceptionOrNmi) f["exception"] = ExceptionNames.Name((int)(info & 0xFF));
-                    if ((info & 0x800) != 0) f["error-code"] = (uint)v.Get(VmcsField.VmExitIntrErrorCode);
+                    if ((info & 0x800) != 0) f["error-code"] = v.InterruptionErrorCode;
                 }
                 if (reason == VmExitReason.ExceptionOrNmi && (info & 0xFF) == 14) f["linear-address"] = (uint)q;
                 break;
             }
             case VmExitReason.EptViolation:
-                f["guest-physical"] = (uint)v.Get(VmcsField.GuestPhysicalAddress);
+                f["guest-physical"] = v.GuestPhysical;
                 f["access"] = (q & 4) != 0 ? "fetch" : (q & 2) != 0 ? "write" : "read";
                 f["readable"] = (q & 8) != 0; f["writable"] = (q & 0x10) != 0; f["executable"] = (q & 0x20) != 0;
-                if ((q & 0x80) != 0) { f["linear-address"] = (uint)v.Get(VmcsField.GuestLinearAddress); f["paging-structure"] = (q & 0x100) == 0; }
+                if ((q & 0x80) != 0) { f["linear-address"] = v.GuestLinear; f["paging-structure"] = (q & 0x100) == 0; }
                 break;
             case VmExitReason.EptMisconfig:
-                f["guest-physical"] = (uint)v.Get(VmcsField.GuestPhysicalAddress);
+                f["guest-physical"] = v.GuestPhysical;
                 break;
             case VmExitReason.TaskSwitch:
                 f["selector"] = (ushort)q;
                 f["source"] = ((q >> 30) & 3) switch { 0 => "call", 1 => "iret", 2 => "jmp", _ => "task-gate" };
                 break;
             case VmExitReason.GdtrIdtrAccess:
-                f["instruction"] = ((v.Get(VmcsField.VmxInstructionInfo) >> 28) & 3) switch { 0 => "sgdt", 1 => "sidt", 2 => "lgdt", _ => "lidt" };
+                f["instruction"] = ((v.InstructionInfo >> 28) & 3) switch { 0 => "sgdt", 1 => "sidt", 2 => "lgdt", _ => "lidt" };
                 break;
             case VmExitReason.LdtrTrAccess:
-                f["instruction"] = ((v.Get(VmcsField.VmxInstructionInfo) >> 28) & 3) switch { 0 => "sldt", 1 => "str", 2 => "lldt", _ => "ltr" };
+                f["instruction"] = ((v.InstructionInfo >> 28) & 3) switch { 0 => "sldt", 1 => "str", 2 => "lldt", _ => "ltr" };
                 break;
         }
-        uint idt = (uint)v.Get(VmcsField.IdtVectoringInfoField);
+        uint idt = v.IdtVectoringInfo;
         if ((idt & 1u << 31) != 0)
         {
             f["idt-vectoring-vector"] = (int)(idt & 0xFF);

@@ -43,31 +43,31 @@ internal static class GuestStateArea
     /// <summary>Saves the CPU's state as the guest state at an exit whose guest RIP is <paramref name="rip"/> (the instruction, or the next one to run).</summary>
     internal static void Save(Cpu cpu, Vmcs v, uint rip)
     {
-        v.Set(VmcsField.GuestCr0, cpu.Cr0);
-        v.Set(VmcsField.GuestCr3, cpu.Cr3);
-        v.Set(VmcsField.GuestCr4, cpu.Cr4);
-        v.Set(VmcsField.GuestDr7, cpu.Dr[7]);
-        v.Set(VmcsField.GuestRsp, cpu.R[4]);
-        v.Set(VmcsField.GuestRip, rip);
-        v.Set(VmcsField.GuestRflags, cpu.GetEFlags());
+        v.SetQuiet(VmcsField.GuestCr0, cpu.Cr0);
+        v.SetQuiet(VmcsField.GuestCr3, cpu.Cr3);
+        v.SetQuiet(VmcsField.GuestCr4, cpu.Cr4);
+        v.SetQuiet(VmcsField.GuestDr7, cpu.Dr[7]);
+        v.SetQuiet(VmcsField.GuestRsp, cpu.R[4]);
+        v.SetQuiet(VmcsField.GuestRip, rip);
+        v.SetQuiet(VmcsField.GuestRflags, cpu.GetEFlags());
         foreach (var (reg, sel, b, lim, ar) in Segments)
         {
             ref readonly var s = ref cpu.Segments[(int)reg];
-            v.Set(sel, s.Selector); v.Set(b, s.Base); v.Set(lim, s.Limit); v.Set(ar, AccessRights(s));
+            v.SetQuiet(sel, s.Selector); v.SetQuiet(b, s.Base); v.SetQuiet(lim, s.Limit); v.SetQuiet(ar, AccessRights(s));
         }
-        v.Set(VmcsField.GuestLdtrSelector, cpu.Ldtr.Selector); v.Set(VmcsField.GuestLdtrBase, cpu.Ldtr.Base);
-        v.Set(VmcsField.GuestLdtrLimit, cpu.Ldtr.Limit); v.Set(VmcsField.GuestLdtrArBytes, AccessRights(cpu.Ldtr));
-        v.Set(VmcsField.GuestTrSelector, cpu.Tr.Selector); v.Set(VmcsField.GuestTrBase, cpu.Tr.Base);
-        v.Set(VmcsField.GuestTrLimit, cpu.Tr.Limit); v.Set(VmcsField.GuestTrArBytes, AccessRights(cpu.Tr));
-        v.Set(VmcsField.GuestGdtrBase, cpu.GdtrBase); v.Set(VmcsField.GuestGdtrLimit, cpu.GdtrLimit);
-        v.Set(VmcsField.GuestIdtrBase, cpu.IdtrBase); v.Set(VmcsField.GuestIdtrLimit, cpu.IdtrLimit);
-        v.Set(VmcsField.GuestSysenterCs, cpu.Msrs.SysenterCsValue);
-        v.Set(VmcsField.GuestSysenterEsp, (uint)cpu.Msrs.SysenterEspValue);
-        v.Set(VmcsField.GuestSysenterEip, (uint)cpu.Msrs.SysenterEipValue);
+        v.SetQuiet(VmcsField.GuestLdtrSelector, cpu.Ldtr.Selector); v.SetQuiet(VmcsField.GuestLdtrBase, cpu.Ldtr.Base);
+        v.SetQuiet(VmcsField.GuestLdtrLimit, cpu.Ldtr.Limit); v.SetQuiet(VmcsField.GuestLdtrArBytes, AccessRights(cpu.Ldtr));
+        v.SetQuiet(VmcsField.GuestTrSelector, cpu.Tr.Selector); v.SetQuiet(VmcsField.GuestTrBase, cpu.Tr.Base);
+        v.SetQuiet(VmcsField.GuestTrLimit, cpu.Tr.Limit); v.SetQuiet(VmcsField.GuestTrArBytes, AccessRights(cpu.Tr));
+        v.SetQuiet(VmcsField.GuestGdtrBase, cpu.GdtrBase); v.SetQuiet(VmcsField.GuestGdtrLimit, cpu.GdtrLimit);
+        v.SetQuiet(VmcsField.GuestIdtrBase, cpu.IdtrBase); v.SetQuiet(VmcsField.GuestIdtrLimit, cpu.IdtrLimit);
+        v.SetQuiet(VmcsField.GuestSysenterCs, cpu.Msrs.SysenterCsValue);
+        v.SetQuiet(VmcsField.GuestSysenterEsp, (uint)cpu.Msrs.SysenterEspValue);
+        v.SetQuiet(VmcsField.GuestSysenterEip, (uint)cpu.Msrs.SysenterEipValue);
         // One shadow flag in the engine: after STI it blocks with IF = 1, after MOV SS / POP SS either way;
         // IF = 0 can only be MOV SS blocking (STI sets IF), which is also what the entry checks demand.
-        v.Set(VmcsField.GuestInterruptibilityInfo, !cpu.InterruptShadow ? 0 : cpu.GetIF() ? BlockingBySti : BlockingByMovSs);
-        v.Set(VmcsField.GuestActivityState, cpu.Halted ? Hlt : Active);
+        v.SetQuiet(VmcsField.GuestInterruptibilityInfo, !cpu.InterruptShadow ? 0 : cpu.GetIF() ? BlockingBySti : BlockingByMovSs);
+        v.SetQuiet(VmcsField.GuestActivityState, cpu.Halted ? Hlt : Active);
     }
 
     /// <summary>Loads the guest state into the CPU (VM entry), changing only what differs from the CPU's state.</summary>

@@ -16,7 +16,6 @@ public sealed partial class HardwareMonitor
         public DecodedInstruction? Instruction;
     }
 
-    private static readonly IReadOnlyDictionary<string, object> NoFields = new Dictionary<string, object>();
 
     /// <summary>
     /// A VM exit: saves the guest state (27.3), writes the exit-information fields (27.2), runs the
@@ -28,37 +27,45 @@ public sealed partial class HardwareMonitor
         var cpu = Machine.Cpu;
         var v = Vmcs;
         GuestStateArea.Save(cpu, v, e.Rip);
-        v.Set(VmcsField.VmExitReason, (uint)e.Reason);
-        v.Set(VmcsField.ExitQualification, e.Qualification);
-        v.Set(VmcsField.VmExitInstructionLen, e.InstructionLength);
-        v.Set(VmcsField.VmxInstructionInfo, e.InstructionInfo);
-        v.Set(VmcsField.GuestLinearAddress, e.GuestLinear);
-        v.Set(VmcsField.GuestPhysicalAddress, e.GuestPhysical);
-        v.Set(VmcsField.VmExitIntrInfo, e.InterruptionInfo);
-        v.Set(VmcsField.VmExitIntrErrorCode, e.InterruptionErrorCode);
+        v.SetQuiet(VmcsField.VmExitReason, (uint)e.Reason);
+        v.SetQuiet(VmcsField.ExitQualification, e.Qualification);
+        v.SetQuiet(VmcsField.VmExitInstructionLen, e.InstructionLength);
+        v.SetQuiet(VmcsField.VmxInstructionInfo, e.InstructionInfo);
+        v.SetQuiet(VmcsField.GuestLinearAddress, e.GuestLinear);
+        v.SetQuiet(VmcsField.GuestPhysicalAddress, e.GuestPhysical);
+        v.SetQuiet(VmcsField.VmExitIntrInfo, e.InterruptionInfo);
+        v.SetQuiet(VmcsField.VmExitIntrErrorCode, e.InterruptionErrorCode);
         // IDT-vectoring information (27.2.4): the event whose delivery this exit interrupted.
         if (cpu.EventBeingDelivered is { } ev)
         {
-            v.Set(VmcsField.IdtVectoringInfoField, ev.Vector | ((uint)ev.Type << 8) | (ev.ErrorCode is null ? 0 : DeliverErrorCode) | Valid);
-            v.Set(VmcsField.IdtVectoringErrorCode, ev.ErrorCode ?? 0);
+            v.SetQuiet(VmcsField.IdtVectoringInfoField, ev.Vector | ((uint)ev.Type << 8) | (ev.ErrorCode is null ? 0 : DeliverErrorCode) | Valid);
+            v.SetQuiet(VmcsField.IdtVectoringErrorCode, ev.ErrorCode ?? 0);
         }
-        else v.Set(VmcsField.IdtVectoringInfoField, 0);
-        // Every VM exit clears the valid bit of the VM-entry interruption-information field (27.2.3? 24.8.3).
-        v.Set(VmcsField.VmEntryIntrInfoField, v.Get(VmcsField.VmEntryIntrInfoField) & ~(ulong)Valid);
+        else v.SetQuiet(VmcsField.IdtVectoringInfoField, 0);
+        // Every VM exit clears the valid bit of the VM-entry interruption-information field (SDM 27.2.3).
+        v.SetQuiet(VmcsField.VmEntryIntrInfoField, v.Get(VmcsField.VmEntryIntrInfoField) & ~(ulong)Valid);
         if ((v.Get(VmcsField.PinBasedVmExecControl) & (uint)PinBasedControls.ActivateVmxPreemptionTimer) != 0
             && (v.Get(VmcsField.VmExitControls) & (uint)VmExitControlBits.SaveVmxPreemptionTimerValue) != 0)
-            v.Set(VmcsField.VmxPreemptionTimerValue, PreemptionTimerRemaining(cpu));
+            v.SetQuiet(VmcsField.VmxPreemptionTimerValue, PreemptionTimerRemaining(cpu));
         _inVmxNonRoot = false;
         _exitCount++;
 
-        var fields = _exits.Count < RecordLimit ? ExitFields.Decode(e.Reason, v) : NoFields;
         var ctx = _context;
-        ctx.Reset(e.Reason, e.Instruction, fields);
+        ctx.Reset(e.Reason, e.Instruction);
         if (Handlers.TryGetValue(e.Reason, out var scripted)) scripted(ctx);
         if (ctx.Action == VmExitAction.None) BuiltInVmm.Handle(ctx);
         if (ctx.Action == VmExitAction.None) ctx.Resume();
 
-        if (_exits.Count < RecordLimit) _exits.Add(Record(e, ctx, fields));
+        if (_exits.Count < RecordLimit)
+        {
+            string? note = ctx.Note ?? (ctx.Action == VmExitAction.Stop && ctx.StopMessage is { } m ? "stopped: " + m
+                : ctx.Action == VmExitAction.Inject ? "injected " + DescribeInjection() : null);
+            _exits.Add(new ExitLog.Entry
+            {
+                Reason = e.Reason, Rip = e.Rip, Cs = (ushort)v.Get(VmcsField.GuestCsSelector), Cpl = (byte)((v.Get(VmcsField.GuestSsArBytes) >> 5) & 3),
+                Action = ctx.Action, Snapshot = ExitSnapshot.From(v), Instruction = e.Instruction, Bytes = e.Instruction is { } d ? BytesOf(cpu, d) : null,
+            }, note);
+        }
 
         if (ctx.Action == VmExitAction.Stop)
         {
@@ -72,29 +79,18 @@ public sealed partial class HardwareMonitor
         return ctx.Action;
     }
 
-    private VmExit Record(in ExitInfo e, VmExitContext ctx, IReadOnlyDictionary<string, object> fields)
-    {
-        var cpu = Machine.Cpu;
-        var d = e.Instruction;
-        return new VmExit
-        {
-            Index = _exits.Count, Mode = Labs.GuestMode.Hardware, Kind = VmExitKind.VmExit, Reason = e.Reason.ToString(), ReasonNumber = (int)e.Reason,
-            GuestEip = e.Rip, GuestCs = (ushort)Vmcs.Get(VmcsField.GuestCsSelector), Cpl = (int)((Vmcs.Get(VmcsField.GuestSsArBytes) >> 5) & 3),
-            InstructionText = d?.Text ?? "", InstructionBytes = d is null ? Array.Empty<byte>() : InstructionBytes(cpu, d),
-            Qualification = e.Qualification, Fields = fields, Cycles = Settings.ExitCycles,
-            Action = ctx.Note ?? ctx.Action switch
-            {
-                VmExitAction.Skip => "skipped", VmExitAction.Emulate => "emulated", VmExitAction.Inject => "injected " + DescribeInjection(),
-                VmExitAction.Stop => "stopped" + (ctx.StopMessage is { } m ? ": " + m : ""), _ => "resumed",
-            },
-        };
-    }
+    private long _checkedControls = -1, _checkedGuest = -1;
 
-    private static byte[] InstructionBytes(Cpu cpu, DecodedInstruction d)
+    private readonly Dictionary<DecodedInstruction, byte[]> _bytes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The bytes of a decoded instruction, read once per decoded instruction (a rewritten instruction is decoded anew).</summary>
+    private byte[] BytesOf(Cpu cpu, DecodedInstruction d)
     {
-        var bytes = new byte[d.Length];
+        if (_bytes.TryGetValue(d, out var bytes)) return bytes;
+        bytes = new byte[d.Length];
         for (int i = 0; i < bytes.Length; i++)
             bytes[i] = cpu.TryTranslateForDebugger(cpu.Segments[(int)SegmentRegister.CS].Base + d.Ip + (uint)i, out uint p) ? cpu.Memory.ReadByte(p) : (byte)0;
+        if (_bytes.Count < 100_000) _bytes[d] = bytes;
         return bytes;
     }
 
@@ -117,17 +113,24 @@ public sealed partial class HardwareMonitor
     {
         var cpu = Machine.Cpu;
         var v = Vmcs;
-        var failure = VmEntryChecks.Check(v);
+        // The checks of 26.2 and 26.3 are pure functions of the VMCS: a group is checked again only when
+        // the VMM wrote one of its fields since it last passed (the processor's own saves do not count).
+        VmEntryFailure? failure = null;
+        bool controlsChanged = v.ControlVersion != _checkedControls;
+        if (controlsChanged) failure = VmEntryChecks.CheckControls(v) ?? VmEntryChecks.CheckHostState(v);
+        if (failure is null && (controlsChanged || v.GuestVersion != _checkedGuest)) failure = VmEntryChecks.CheckGuestState(v);
+        if (failure is null) { _checkedControls = v.ControlVersion; _checkedGuest = v.GuestVersion; }
+        else { _checkedControls = -1; _checkedGuest = -1; }
         if (failure is not null)
         {
             EntryFailure = failure;
             _inVmxNonRoot = false;
             if (failure.Kind == VmEntryFailureKind.GuestState)
             {
-                v.Set(VmcsField.VmExitReason, failure.ExitReason!.Value);
-                v.Set(VmcsField.ExitQualification, failure.ExitQualification ?? 0);
+                v.SetQuiet(VmcsField.VmExitReason, failure.ExitReason!.Value);
+                v.SetQuiet(VmcsField.ExitQualification, failure.ExitQualification ?? 0);
             }
-            else v.Set(VmcsField.VmInstructionError, (uint)failure.Error!.Value);
+            else v.SetQuiet(VmcsField.VmInstructionError, (uint)failure.Error!.Value);
             StopMessage = $"{(launch ? "VMLAUNCH" : "VMRESUME")} failed: {failure}";
             _exits.Add(new VmExit
             {
@@ -152,7 +155,7 @@ public sealed partial class HardwareMonitor
         uint info = (uint)v.Get(VmcsField.VmEntryIntrInfoField);
         if ((info & Valid) != 0)
         {
-            v.Set(VmcsField.VmEntryIntrInfoField, info & ~Valid);
+            v.SetQuiet(VmcsField.VmEntryIntrInfoField, info & ~Valid);
             var type = (EventType)((info >> 8) & 7);
             if (type == EventType.Nmi) _nmiBlocked = true;
             cpu.InjectEvent((byte)info, type, (info & DeliverErrorCode) != 0 ? (uint)v.Get(VmcsField.VmEntryExceptionErrorCode) : null,

@@ -16,7 +16,6 @@ public sealed partial class HardwareMonitor : IVirtualMachineMonitor, ICpuMonito
     /// <summary>At most this many exits are kept as records (all are counted and charged).</summary>
     public const int DefaultRecordLimit = 1_000_000;
 
-    private readonly List<VmExit> _exits = new();
     private readonly VmExitContext _context;
     private Machine? _machine;
     private long _startRetired, _exitCount;
@@ -28,7 +27,10 @@ public sealed partial class HardwareMonitor : IVirtualMachineMonitor, ICpuMonito
         Settings = settings ?? new HardwareSettings();
         _memoryMap = memoryMap;
         _context = new VmExitContext(this);
+        _exits = new ExitLog(Settings.ExitCycles);
     }
+
+    private readonly ExitLog _exits;
 
     /// <summary>A monitor for a lab guest: its <c>hardware:</c> settings and, for the EPT, its memory map.</summary>
     public HardwareMonitor(GuestDefinition guest) : this(guest?.Hardware, VmcsSetup.FromMemoryMap(guest!)) { }

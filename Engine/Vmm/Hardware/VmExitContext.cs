@@ -49,7 +49,7 @@ public sealed class VmExitContext
     /// <summary>The exiting instruction, or null.</summary>
     public DecodedInstruction? Instruction { get; internal set; }
     /// <summary>The exit's decoded fields (port, size, cr, vector, ...), as the run record shows them.</summary>
-    public IReadOnlyDictionary<string, object> Fields { get; internal set; } = new Dictionary<string, object>();
+    public IReadOnlyDictionary<string, object> Fields => ExitFields.Decode(Reason, ExitSnapshot.From(Vmcs));
 
     /// <summary>The action chosen so far.</summary>
     public VmExitAction Action { get; private set; }
@@ -59,9 +59,9 @@ public sealed class VmExitContext
     /// <summary>A note for the run record ("emulated", "injected #GP", ...).</summary>
     public string? Note { get; set; }
 
-    internal void Reset(VmExitReason reason, DecodedInstruction? instruction, IReadOnlyDictionary<string, object> fields)
+    internal void Reset(VmExitReason reason, DecodedInstruction? instruction)
     {
-        Reason = reason; Instruction = instruction; Fields = fields; Action = VmExitAction.None; StopMessage = null;
+        Reason = reason; Instruction = instruction; Action = VmExitAction.None; StopMessage = null;
         StopReasonValue = StopReason.MonitorStop; Note = null;
     }
 
@@ -71,9 +71,11 @@ public sealed class VmExitContext
     /// <summary>Advances the guest RIP by the exit instruction length and resumes.</summary>
     public void Skip()
     {
-        Vmcs.Set(VmcsField.GuestRip, (uint)(GuestRip + InstructionLength));
         // Advancing past the instruction ends any STI/MOV SS blocking, as KVM's skip_emulated_instruction does.
-        Vmcs.Set(VmcsField.GuestInterruptibilityInfo, Vmcs.Get(VmcsField.GuestInterruptibilityInfo) & ~3UL);
+        // Neither write can make the guest state fail a VM-entry check (RIP has no upper bits on this 32-bit
+        // processor; clearing blocking bits lifts restrictions), so they need no new check.
+        Vmcs.SetQuiet(VmcsField.GuestRip, (uint)(GuestRip + InstructionLength));
+        Vmcs.SetQuiet(VmcsField.GuestInterruptibilityInfo, Vmcs.Get(VmcsField.GuestInterruptibilityInfo) & ~3UL);
         Action = VmExitAction.Skip;
     }
 

@@ -21,8 +21,32 @@ public sealed class Vmcs
     /// <summary>The processor's own read of a full field (no checks: the caller names a supported full field).</summary>
     internal ulong Get(VmcsField field) => _values[(ushort)field >> 1];
 
-    /// <summary>The processor's own write of a full field, already of the field's width (guest-state saving, exit information).</summary>
-    internal void Set(VmcsField field, ulong value) => _values[(ushort)field >> 1] = value;
+    /// <summary>A write of a full field, already of the field's width, by the VMM's own code (counted in the versions below).</summary>
+    internal void Set(VmcsField field, ulong value)
+    {
+        _values[(ushort)field >> 1] = value;
+        Touched((ushort)field);
+    }
+
+    /// <summary>
+    /// The processor's own write (saving the guest state on an exit, exit information, clearing a valid
+    /// bit): not counted, because VM entry need not check again what the processor itself stored.
+    /// </summary>
+    internal void SetQuiet(VmcsField field, ulong value) => _values[(ushort)field >> 1] = value;
+
+    /// <summary>Incremented by every VMM write of a control or host-state field: VM entry checks those groups again only when it changed.</summary>
+    internal long ControlVersion { get; private set; }
+    /// <summary>Incremented by every VMM write of a guest-state field.</summary>
+    internal long GuestVersion { get; private set; }
+
+    private void Touched(uint encoding)
+    {
+        switch (VmcsFieldInfo.DecodeType(encoding))
+        {
+            case VmcsFieldType.Control: case VmcsFieldType.HostState: ControlVersion++; break;
+            case VmcsFieldType.GuestState: GuestVersion++; break;
+        }
+    }
 
     /// <summary>VMREAD: the value of a field, zero-extended (a high access returns bits 63:32 of its field).</summary>
     /// <exception cref="VmxException">Error 12 when <paramref name="field"/> is not a supported encoding.</exception>
@@ -98,6 +122,7 @@ public sealed class Vmcs
     private void Store(VmcsFieldInfo info, ulong value)
     {
         value &= info.ValueMask;
+        Touched(info.Encoding);
         if (info.Access == VmcsFieldAccess.High)
             _values[(ushort)info.FullField >> 1] = (_values[(ushort)info.FullField >> 1] & 0xFFFF_FFFFUL) | (value << 32);
         else
