@@ -49,6 +49,7 @@ public sealed partial class Cpu
             if (Halted) continue;
             remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered - IdleTime);
             if (remaining <= 0) return StopReason.BudgetExhausted;
+            if (Monitor is { StepInstructions: true }) remaining = 1;
             if (_breakpoints.Count > 0)
             {
                 if (!first && _breakpoints.Contains(Segments[(int)SegmentRegister.CS].Base + Eip)) return StopReason.Breakpoint;

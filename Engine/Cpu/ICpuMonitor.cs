@@ -66,6 +66,16 @@ public interface ICpuMonitor
     /// </summary>
     bool OnExternalInterrupt(Cpu cpu, IInterruptSource source) => false;
 
+    /// <summary>
+    /// A task switch is about to start (after the checks on the gate or far pointer, before any check on the
+    /// new TSS). Return true when the monitor took it: the CPU then does not switch (it continues from the
+    /// state the monitor left).
+    /// </summary>
+    bool OnTaskSwitch(Cpu cpu, ushort selector, TaskSwitchSource source) => false;
+
+    /// <summary>True while the monitor wants a boundary after every instruction (monitor trap flag): the CPU then runs one instruction at a time.</summary>
+    bool StepInstructions => false;
+
     /// <summary>True while the monitor wants <see cref="OnInstructionBoundary"/> calls (interrupt-window exiting, timers).</summary>
     bool WantsInstructionBoundaries => false;
 

@@ -52,6 +52,8 @@ public static class BuiltInVmm
         [VmExitReason.Vmcall] = Vmcall,
         [VmExitReason.Xsetbv] = Skip,
         [VmExitReason.EptViolation] = EptViolation,
+        [VmExitReason.TaskSwitch] = EmulateInstruction,      // KVM emulates task switches too
+        [VmExitReason.MonitorTrapFlag] = Resume,
         [VmExitReason.EptMisconfig] = EptMisconfiguration,
     };
 
@@ -72,6 +74,8 @@ public static class BuiltInVmm
     private static void EmulateInstruction(VmExitContext exit) => exit.Emulate();
 
     private static void Skip(VmExitContext exit) => exit.Skip();
+
+    private static void Resume(VmExitContext exit) => exit.Resume();
 
     /// <summary>CPUID from the settings' leaf table, else the CPU's own answer.</summary>
     private static void Cpuid(VmExitContext exit)

@@ -114,8 +114,37 @@ public sealed partial class HardwareMonitor
 
     /// <inheritdoc/>
     public bool WantsInstructionBoundaries =>
-        _inVmxNonRoot && ((Primary & (uint)(PrimaryProcessorControls.InterruptWindowExiting | PrimaryProcessorControls.NmiWindowExiting)) != 0
-            || _timerDeadline != long.MaxValue);
+        _inVmxNonRoot && ((Primary & (uint)(PrimaryProcessorControls.InterruptWindowExiting | PrimaryProcessorControls.NmiWindowExiting
+            | PrimaryProcessorControls.MonitorTrapFlag)) != 0 || _timerDeadline != long.MaxValue);
+
+    /// <inheritdoc/>
+    public bool StepInstructions => _inVmxNonRoot && Has(PrimaryProcessorControls.MonitorTrapFlag);
+
+    private long _retiredAtEntry;
+
+    /// <summary>
+    /// 25.4.2: every task switch exits, after the checks on the gate or far pointer and before any on the
+    /// new TSS; the qualification holds the selector and the source (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT).
+    /// </summary>
+    public bool OnTaskSwitch(Cpu cpu, ushort selector, TaskSwitchSource source)
+    {
+        if (!_inVmxNonRoot) return false;
+        var d = cpu.Current;
+        bool viaIdt = source == TaskSwitchSource.Interrupt;
+        var ev = cpu.EventBeingDelivered;
+        bool instruction = !viaIdt || ev is { Type: EventType.SoftwareInterrupt or EventType.SoftwareException };
+        uint rip = viaIdt && !instruction ? cpu.Eip : d?.Ip ?? cpu.Eip;
+        ulong q = selector | (ulong)(source switch { TaskSwitchSource.Call => 0u, TaskSwitchSource.Iret => 1u, TaskSwitchSource.Jump => 2u, _ => 3u }) << 30;
+        uint eip = cpu.Eip;
+        var action = TakeExit(new ExitInfo
+        {
+            Reason = VmExitReason.TaskSwitch, Rip = rip, Qualification = q, Instruction = instruction ? d : null,
+            InstructionLength = instruction && d is not null ? d.Length : 0u,
+        });
+        if (action != VmExitAction.Emulate) return true;
+        cpu.Eip = eip;
+        return false;
+    }
 
     /// <inheritdoc/>
     public void OnInstructionBoundary(Cpu cpu, bool interruptible)
@@ -126,6 +155,12 @@ public sealed partial class HardwareMonitor
         {
             _timerDeadline = long.MaxValue;
             TakeExit(new ExitInfo { Reason = VmExitReason.PreemptionTimer, Rip = cpu.Eip });
+            return;
+        }
+        // 25.5.2: the monitor trap flag exits at the boundary after the first instruction since the entry.
+        if (Has(PrimaryProcessorControls.MonitorTrapFlag) && cpu.InstructionsRetired > _retiredAtEntry)
+        {
+            TakeExit(new ExitInfo { Reason = VmExitReason.MonitorTrapFlag, Rip = cpu.Eip });
             return;
         }
         // 25.2: NMI-window exiting with no virtual-NMI blocking, interrupt-window exiting when RFLAGS.IF = 1 and nothing blocks.

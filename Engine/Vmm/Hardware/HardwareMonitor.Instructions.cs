@@ -233,11 +233,11 @@ public sealed partial class HardwareMonitor
             qualification: register ? 0 : d.Displacement, instructionInfo: info);
     }
 
-    /// <summary>The memory-operand part of VM-exit instruction information (27.2.5): scaling, address size, segment, index and base (with their invalid bits).</summary>
+    /// <summary>The memory-operand part of VM-exit instruction information (27.2.5): scaling, address size, segment, index and base (with their invalid bits); all undefined for a register operand.</summary>
     private static uint MemoryOperandInfo(DecodedInstruction d, bool register)
     {
+        if (register) return 0; // scaling, address size, segment, index and base are undefined: VirtLab writes 0
         uint info = (d.AddressMask == 0xFFFF_FFFF ? 1u : 0u) << 7;
-        if (register) return info;
         info |= d.Scale & 3u;
         info |= (uint)d.Segment << 15;
         info |= d.Index == DecodedInstruction.NoRegister ? 1u << 22 : (uint)d.Index << 18;

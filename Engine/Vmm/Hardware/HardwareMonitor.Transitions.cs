@@ -152,6 +152,7 @@ public sealed partial class HardwareMonitor
         _inVmxNonRoot = true;
         ApplyEpt(cpu);
         StartPreemptionTimer(cpu);
+        _retiredAtEntry = cpu.InstructionsRetired;
         uint info = (uint)v.Get(VmcsField.VmEntryIntrInfoField);
         if ((info & Valid) != 0)
         {
