@@ -49,7 +49,11 @@ public sealed partial class Cpu
             if (Halted) continue;
             remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered - IdleTime);
             if (remaining <= 0) return StopReason.BudgetExhausted;
-            if (Monitor is { StepInstructions: true }) remaining = 1;
+            if (Monitor is { } timed)
+            {
+                if (timed.StepInstructions) remaining = 1;
+                else if (timed.InstructionsUntilEvent is var until && until < remaining) remaining = Math.Max(1, until);
+            }
             if (_breakpoints.Count > 0)
             {
                 if (!first && _breakpoints.Contains(Segments[(int)SegmentRegister.CS].Base + Eip)) return StopReason.Breakpoint;

@@ -73,6 +73,9 @@ public interface ICpuMonitor
     /// </summary>
     bool OnTaskSwitch(Cpu cpu, ushort selector, TaskSwitchSource source) => false;
 
+    /// <summary>Instructions the CPU may run before the monitor's next timed event (a VT-x preemption timer): the run loop stops there for <see cref="OnInstructionBoundary"/>.</summary>
+    long InstructionsUntilEvent => long.MaxValue;
+
     /// <summary>True while the monitor wants a boundary after every instruction (monitor trap flag): the CPU then runs one instruction at a time.</summary>
     bool StepInstructions => false;
 

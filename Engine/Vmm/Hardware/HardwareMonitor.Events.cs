@@ -122,6 +122,9 @@ public sealed partial class HardwareMonitor
 
     private long _retiredAtEntry;
 
+    /// <inheritdoc/>
+    public long InstructionsUntilEvent => _timerDeadline == long.MaxValue || _machine is null ? long.MaxValue : _timerDeadline - _machine.Cpu.VirtualTime;
+
     /// <summary>
     /// 25.4.2: every task switch exits, after the checks on the gate or far pointer and before any on the
     /// new TSS; the qualification holds the selector and the source (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT).
