@@ -35,6 +35,7 @@ public sealed partial class Cpu
         // The budget counts retired instructions and delivered faults: a fault retires nothing, so a
         // guest whose handler faults forever (each delivery succeeding) would otherwise never use it up.
         // Idle time (HLT waiting for a timer) counts too, so a halted CPU whose interrupts are all masked cannot hang Run.
+        if (Monitor is { Runnable: false }) return StopReason.MonitorStop;
         long end = InstructionsRetired + FaultsDelivered + IdleTime + budget;
         bool first = true;
         while (true)
@@ -70,6 +71,7 @@ public sealed partial class Cpu
     {
         _stopRequest = StopReason.None;
         if (ShutDown) return StopReason.TripleFault;
+        if (Monitor is { Runnable: false }) return StopReason.MonitorStop;
         if (!ServiceEventsGuarded(long.MaxValue)) return StopReason.Halted;
         if (Halted) return StopReason.Halted;
         _interruptShadow = false;

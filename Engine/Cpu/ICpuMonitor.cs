@@ -73,6 +73,9 @@ public interface ICpuMonitor
     /// </summary>
     bool OnTaskSwitch(Cpu cpu, ushort selector, TaskSwitchSource source) => false;
 
+    /// <summary>False while the guest may not run at all (VT-x: the processor is in VMX root operation after a failed VM entry or a VMM's stop): <see cref="Cpu.Run"/> and <see cref="Cpu.Step"/> then return <see cref="StopReason.MonitorStop"/> at once.</summary>
+    bool Runnable => true;
+
     /// <summary>Instructions the CPU may run before the monitor's next timed event (a VT-x preemption timer): the run loop stops there for <see cref="OnInstructionBoundary"/>.</summary>
     long InstructionsUntilEvent => long.MaxValue;
 

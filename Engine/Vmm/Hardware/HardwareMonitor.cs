@@ -85,9 +85,12 @@ public sealed partial class HardwareMonitor : IVirtualMachineMonitor, ICpuMonito
         VmcsSetup.Build(this, machine.Cpu);
         machine.Cpu.Monitor = this;
         _inVmxNonRoot = true;
-        if (!Enter(launch: true)) machine.Cpu.RequestStop(StopReason.MonitorStop);
+        Enter(launch: true);
     }
 
     /// <summary>True while the guest runs in VMX non-root operation (false after a failed entry or a stop).</summary>
     public bool InNonRootOperation => _inVmxNonRoot;
+
+    /// <summary>The guest runs only in VMX non-root operation: after a failed entry or a VMM's stop, <see cref="PrepareToRun"/> (VMRESUME) comes first.</summary>
+    public bool Runnable => _inVmxNonRoot;
 }
