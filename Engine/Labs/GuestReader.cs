@@ -137,11 +137,12 @@ internal sealed class GuestReader
                 techniques[t] = new TechniqueSettings(t, (IReadOnlyDictionary<string, object?>)s.Raw(tn)!, s.At(tn));
             }
         var expect = m.Get("expect") is { } en ? _expect.Read(en, what) : null;
+        var hardware = m.Get("hardware") is { } hw ? new HardwareReader(s).Read(hw, what) : null;
 
         return new GuestDefinition
         {
             Name = name, Description = description, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
-            Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Expect = expect,
+            Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Expect = expect, Hardware = hardware,
             Symbols = symbols, Location = s.At(node),
         };
     }
