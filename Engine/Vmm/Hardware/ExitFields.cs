@@ -36,6 +36,17 @@ internal static class ExitFields
                 f["direction"] = (q & 0x10) != 0 ? "mov-from-dr" : "mov-to-dr";
                 f["register"] = Registers[(q >> 8) & 7];
                 break;
+            case VmExitReason.Cpuid:
+                f["leaf"] = v.Eax;
+                f["subleaf"] = v.Ecx;
+                break;
+            case VmExitReason.Rdmsr:
+            case VmExitReason.Wrmsr:
+                f["msr"] = v.Ecx;
+                break;
+            case VmExitReason.Vmcall:
+                f["function"] = v.Eax;
+                break;
             case VmExitReason.Invlpg:
                 f["linear-address"] = (uint)q;
                 break;

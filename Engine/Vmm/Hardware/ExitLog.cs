@@ -1,12 +1,13 @@
 namespace VirtLab.Engine.Vmm.Hardware;
 
 /// <summary>The exit-information fields of one exit, kept for its record (SDM Vol. 3C 24.9).</summary>
+/// <remarks><c>Eax</c> and <c>Ecx</c> are the guest's at the exit (not VMCS fields): the CPUID leaf, the MSR, the VMCALL function.</remarks>
 internal readonly record struct ExitSnapshot(ulong Qualification, uint InterruptionInfo, uint InterruptionErrorCode, uint IdtVectoringInfo,
-    uint IdtVectoringErrorCode, uint GuestPhysical, uint GuestLinear, uint InstructionInfo)
+    uint IdtVectoringErrorCode, uint GuestPhysical, uint GuestLinear, uint InstructionInfo, uint Eax, uint Ecx)
 {
-    internal static ExitSnapshot From(Vmcs v) => new(v.Get(VmcsField.ExitQualification), (uint)v.Get(VmcsField.VmExitIntrInfo),
+    internal static ExitSnapshot From(Vmcs v, Cpu cpu) => new(v.Get(VmcsField.ExitQualification), (uint)v.Get(VmcsField.VmExitIntrInfo),
         (uint)v.Get(VmcsField.VmExitIntrErrorCode), (uint)v.Get(VmcsField.IdtVectoringInfoField), (uint)v.Get(VmcsField.IdtVectoringErrorCode),
-        (uint)v.Get(VmcsField.GuestPhysicalAddress), (uint)v.Get(VmcsField.GuestLinearAddress), (uint)v.Get(VmcsField.VmxInstructionInfo));
+        (uint)v.Get(VmcsField.GuestPhysicalAddress), (uint)v.Get(VmcsField.GuestLinearAddress), (uint)v.Get(VmcsField.VmxInstructionInfo), cpu.R[0], cpu.R[1]);
 }
 
 /// <summary>

@@ -50,8 +50,9 @@ public sealed partial class HardwareMonitor
         _inVmxNonRoot = false;
         _exitCount++;
 
+        var snapshot = ExitSnapshot.From(v, cpu);
         var ctx = _context;
-        ctx.Reset(e.Reason, e.Instruction);
+        ctx.Reset(e.Reason, e.Instruction, snapshot);
         if (Handlers.TryGetValue(e.Reason, out var scripted)) scripted(ctx);
         if (ctx.Action == VmExitAction.None) BuiltInVmm.Handle(ctx);
         if (ctx.Action == VmExitAction.None) ctx.Resume();
@@ -63,7 +64,7 @@ public sealed partial class HardwareMonitor
             _exits.Add(new ExitLog.Entry
             {
                 Reason = e.Reason, Rip = e.Rip, Cs = (ushort)v.Get(VmcsField.GuestCsSelector), Cpl = (byte)((v.Get(VmcsField.GuestSsArBytes) >> 5) & 3),
-                Action = ctx.Action, Snapshot = ExitSnapshot.From(v), Instruction = e.Instruction, Bytes = e.Instruction is { } d ? BytesOf(cpu, d) : null,
+                Action = ctx.Action, Snapshot = snapshot, Instruction = e.Instruction, Bytes = e.Instruction is { } d ? BytesOf(cpu, d) : null,
             }, note);
         }
 
@@ -170,5 +171,11 @@ public sealed partial class HardwareMonitor
     /// stop by the VMM or a failed entry), from the VMCS as it is now (edit it to fix a failed entry).
     /// False when that entry fails.
     /// </summary>
-    public bool PrepareToRun() => _inVmxNonRoot || Enter(launch: false);
+    public bool PrepareToRun()
+    {
+        if (_freshlyLaunched) { _freshlyLaunched = false; return _inVmxNonRoot; } // Attach just tried VMLAUNCH
+        return _inVmxNonRoot || Enter(launch: false);
+    }
+
+    private bool _freshlyLaunched;
 }

@@ -49,7 +49,7 @@ public sealed class VmExitContext
     /// <summary>The exiting instruction, or null.</summary>
     public DecodedInstruction? Instruction { get; internal set; }
     /// <summary>The exit's decoded fields (port, size, cr, vector, ...), as the run record shows them.</summary>
-    public IReadOnlyDictionary<string, object> Fields => ExitFields.Decode(Reason, ExitSnapshot.From(Vmcs));
+    public IReadOnlyDictionary<string, object> Fields => ExitFields.Decode(Reason, _snapshot);
 
     /// <summary>The action chosen so far.</summary>
     public VmExitAction Action { get; private set; }
@@ -59,8 +59,11 @@ public sealed class VmExitContext
     /// <summary>A note for the run record ("emulated", "injected #GP", ...).</summary>
     public string? Note { get; set; }
 
-    internal void Reset(VmExitReason reason, DecodedInstruction? instruction)
+    private ExitSnapshot _snapshot;
+
+    internal void Reset(VmExitReason reason, DecodedInstruction? instruction, in ExitSnapshot snapshot)
     {
+        _snapshot = snapshot;
         Reason = reason; Instruction = instruction; Action = VmExitAction.None; StopMessage = null;
         StopReasonValue = StopReason.MonitorStop; Note = null;
     }
