@@ -19,13 +19,17 @@
         'Get-GuestInstruction'
         'Get-GuestRegister'
         'Get-VmExit'
+        'Get-Vmcs'
         'New-VirtLab'
         'Read-GuestMemory'
+        'Register-VmExitHandler'
         'Restore-Guest'
         'Set-GuestRegister'
+        'Set-Vmcs'
         'Start-Guest'
         'Step-Guest'
         'Test-VirtLab'
+        'Unregister-VmExitHandler'
         'Write-GuestMemory'
     )
     FunctionsToExport    = @('Register-VirtLabShouldOperator')

@@ -32,7 +32,13 @@ namespace VirtLab.Cmdlets;
 /// <code>
 /// Start-Guest -Lab $lab -Mode Hardware | Get-VmExit | Group-Object Reason
 /// </code>
-/// <para>Counts the VM exits of a run under simulated VT-x, by reason (once that technique exists).</para>
+/// <para>Counts the VM exits of a run under simulated VT-x, by reason.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Start-Guest -Lab $lab -Mode Hardware -ExitHandler @{ Hlt = { $_.Stop('the guest halted') } }
+/// </code>
+/// <para>Runs under VT-x with a scripted VMM for HLT exits; the other reasons go to the built-in VMM.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Start, "Guest", DefaultParameterSetName = LabSet, SupportsShouldProcess = true)]
 [OutputType(typeof(GuestRun))]
@@ -68,7 +74,25 @@ public sealed class StartGuestCommand : PSCmdlet
     [ValidateRange(0.001, 86400.0)]
     public double? TimeoutSec { get; set; }
 
+    /// <summary>
+    /// VM-exit handlers for this run in Hardware mode: a hashtable of exit reason (Cpuid, IoInstruction, 10, ...)
+    /// to scriptblock, each run at its exits with the exit as <c>$_</c> (see Register-VmExitHandler). A run with
+    /// scriptblock handlers happens on the pipeline's thread.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? ExitHandler { get; set; }
+
     private CancellationTokenSource? _stop;
+    private List<ScriptExitHandler>? _handlers;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        if (ExitHandler is null) return;
+        try { _handlers = ScriptExitHandler.FromHashtable(ExitHandler); }
+        catch (ArgumentException e) { ThrowTerminatingError(Errors.Record(e, "BadExitHandler", ErrorCategory.InvalidArgument, ExitHandler)); }
+    }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -101,7 +125,21 @@ public sealed class StartGuestCommand : PSCmdlet
         if (TimeoutSec is { } t) stop.CancelAfter(TimeSpan.FromSeconds(t));
         var progress = new LatestProgress();
         var clock = Stopwatch.StartNew();
-        var task = Task.Run(() => guest.Run(mode, MaxInstructions, stop.Token, progress));
+        var handlers = _handlers?.ToDictionary(h => h.Reason, h => h.Handler);
+        // A scriptblock runs only on its runspace's thread: with scripted handlers the run happens here.
+        bool scripted = handlers is { Count: > 0 } || guest.ExitHandlers.Values.Any(h => h.Target is ScriptExitHandler);
+        if (scripted && mode == GuestMode.Hardware)
+        {
+            GuestRun direct;
+            try { direct = guest.Run(mode, MaxInstructions, handlers, stop.Token, null); }
+            catch (ModeNotAvailableException e) { ThrowTerminatingError(Errors.Record(e, "ModeNotAvailable", ErrorCategory.NotImplemented, e.Mode)); return; }
+            _stop = null;
+            foreach (var h in (_handlers ?? new()).Concat(guest.ExitHandlers.Values.Select(v => v.Target).OfType<ScriptExitHandler>()))
+                if (h.Error is { } err) WriteError(err);
+            Finish(guest, direct);
+            return;
+        }
+        var task = Task.Run(() => guest.Run(mode, MaxInstructions, handlers, stop.Token, progress));
         var activity = $"Running guest '{guest.Name}' ({mode})";
         bool shown = false;
         // Wait on a continuation: Task.Wait on the run itself would throw its exception wrapped in an AggregateException.
@@ -129,9 +167,15 @@ public sealed class StartGuestCommand : PSCmdlet
             WriteError(Errors.Record(e, "EngineError", ErrorCategory.NotSpecified, guest));
             return;
         }
+        Finish(guest, run);
+    }
+
+    private void Finish(GuestInstance guest, GuestRun run)
+    {
         SeenExitReasons.Add(run);
         if (run.Cancelled && !Stopping)
             WriteWarning($"Guest '{guest.Name}' stopped after {TimeoutSec} s (-TimeoutSec) with {run.InstructionsRetired:N0} instructions retired: the run is partial.");
+        if (run.StopMessage is { } why) WriteVerbose($"Guest '{guest.Name}': {why}");
         WriteObject(run);
     }
 

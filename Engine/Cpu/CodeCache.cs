@@ -55,7 +55,7 @@ public sealed partial class Cpu
         uint linear = cs.Base + Eip;
         bool code32 = cs.Big;
         uint physical = linear;
-        if (_paging && !TryTranslate(linear, _accessRead, out physical, out uint faultCode))
+        if (_paging && !TryTranslate(linear, _accessFetch, out physical, out uint faultCode))
             return FetchFaultBlock(linear, faultCode & 0x7FFF_FFFF);
         int slot = (int)((linear ^ (linear >> 12) ^ cs.Base) & (FastCacheSize - 1));
         var b = _fastCache[slot];
@@ -76,7 +76,7 @@ public sealed partial class Cpu
     }
 
     private bool SecondFrameMatches(CodeBlock b) =>
-        TryTranslate((b.LinearStart | 0xFFF) + 1, _accessRead, out uint p, out _) && (p & ~0xFFFu) == b.SecondFrame;
+        TryTranslate((b.LinearStart | 0xFFF) + 1, _accessFetch, out uint p, out _) && (p & ~0xFFFu) == b.SecondFrame;
 
     /// <summary>A one-instruction block that raises the #PF of an instruction fetch (never cached).</summary>
     private unsafe CodeBlock FetchFaultBlock(uint linear, uint errorCode)
@@ -99,7 +99,7 @@ public sealed partial class Cpu
         reader.CsBase = csBase;
         reader.Limit = limit;
         reader.OffsetMask = code32 ? 0xFFFF_FFFF : 0xFFFF;
-        reader.Access = _accessRead;
+        reader.Access = _accessFetch;
         reader.ResetTranslation();
         uint ip = Eip;
         uint firstPage = linear >> PhysicalMemory.PageShift;
@@ -122,7 +122,7 @@ public sealed partial class Cpu
                 d = FetchFaultInstruction(ip, csBase, reader.FaultLinear, reader.FaultCode);
             }
             else d = Prepare(instr, ip, csBase, code32, reader.PastLimit || decoder.LastError == DecoderError.NoMoreBytes);
-            if (crosses && !reader.PageFaulted && d.Length > 0 && TryTranslate(lastLinear, _accessRead, out uint p2, out _))
+            if (crosses && !reader.PageFaulted && d.Length > 0 && TryTranslate(lastLinear, _accessFetch, out uint p2, out _))
                 secondFrame = p2 & ~0xFFFu;
             list.Add(d);
             ip = d.NextIp;
@@ -281,6 +281,16 @@ public sealed partial class Cpu
 
     private static void FetchBeyondLimit(Cpu cpu, DecodedInstruction d) => throw CpuException.GP(0);
     /// <summary>An instruction fetch from a page that is not present or not user-accessible: #PF with CR2 = the byte's linear address.</summary>
-    private static void FetchPageFault(Cpu cpu, DecodedInstruction d) => throw cpu.PageFault(d.Immediate, d.Immediate2);
+    private static void FetchPageFault(Cpu cpu, DecodedInstruction d)
+    {
+        // A second-level violation found while prefetching is taken now, when the fetch really happens.
+        if ((d.Immediate2 & SecondLevelFault) != 0)
+        {
+            cpu.Translate(d.Immediate, cpu._accessFetch);
+            cpu.Eip = d.Ip; // the monitor made the page fetchable: fetch again
+            throw new InstructionAbortedException();
+        }
+        throw cpu.PageFault(d.Immediate, d.Immediate2);
+    }
     private static void InstructionTooLong(Cpu cpu, DecodedInstruction d) => throw CpuException.GP(0);
 }

@@ -10,6 +10,21 @@ public sealed partial class Cpu
     /// MOV to CR0 (SDM Vol. 3A 2.5): PG without PE, or NW without CD, is #GP(0). ET is hardwired to 1
     /// on 486+. Setting PE leaves CPL 0 until CS is reloaded; a change of PG or WP flushes the TLB.
     /// </summary>
+    /// <summary>
+    /// Loads CR0, CR3 and CR4 as they are, with none of MOV's checks (VM entry loads the guest's control
+    /// registers from the VMCS, SDM Vol. 3C 26.3.2.1, after its own checks); the TLB is flushed when the
+    /// translation changes, and the mode-dependent state is recomputed.
+    /// </summary>
+    internal void LoadControlRegisters(uint cr0, uint cr3, uint cr4)
+    {
+        if (cr0 == Cr0 && cr3 == Cr3 && cr4 == Cr4) return;
+        bool peChanged = ((Cr0 ^ cr0) & Cr0PE) != 0;
+        if (((Cr0 ^ cr0) & (Cr0PG | Cr0WP | Cr0PE)) != 0 || cr3 != Cr3 || ((Cr4 ^ cr4) & (Cr4PSE | Cr4PGE)) != 0) FlushTlb();
+        Cr0 = cr0; Cr3 = cr3; Cr4 = cr4;
+        if (peChanged) { UpdateCpl(); RefreshSegmentBounds(); } else UpdatePagingState();
+        _breakBlock = true;
+    }
+
     public void WriteCr0(uint value)
     {
         if ((value & Cr0PG) != 0 && (value & Cr0PE) == 0) throw CpuException.GP(0);

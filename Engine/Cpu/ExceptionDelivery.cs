@@ -36,6 +36,7 @@ public sealed partial class Cpu
         ExceptionVector first = vector;
         uint? code = errorCode;
         _deliveryDepth = 0;
+        EventBeingDelivered = null;
         while (true)
         {
             try
@@ -49,22 +50,41 @@ public sealed partial class Cpu
                 software = false;
                 if (first == ExceptionVector.DF)
                 {
-                    RequestStop(StopReason.TripleFault);
+                    TripleFault();
                     return;
                 }
                 bool df = (IsContributory(first) && IsContributory(second.Vector))
                        || (first == ExceptionVector.PF && (IsContributory(second.Vector) || second.Vector == ExceptionVector.PF));
                 if (df) { first = ExceptionVector.DF; code = 0; }
                 else { first = second.Vector; code = HasErrorCode(second.Vector) ? second.ErrorCode ?? 0 : null; }
-                if (++_deliveryDepth > 8) { RequestStop(StopReason.TripleFault); return; }
+                if (++_deliveryDepth > 8) { TripleFault(); return; }
+                // The monitor sees the fault raised while delivering (EventBeingDelivered still names
+                // the first event: VT-x's IDT-vectoring information) before it is delivered in turn.
+                if (Monitor is { } monitor)
+                {
+                    var disposition = monitor.OnException(this, first, code);
+                    EventBeingDelivered = null;
+                    if (disposition == ExceptionDisposition.Handled) return;
+                    if (disposition == ExceptionDisposition.Stop) { RequestStop(StopReason.MonitorStop); return; }
+                }
             }
         }
+    }
+
+    /// <summary>Shutdown after a fault while delivering a double fault (SDM Vol. 3A 6.15), unless the monitor takes it (VT-x exit reason 2).</summary>
+    private void TripleFault()
+    {
+        bool taken = Monitor is { } monitor && monitor.OnTripleFault(this);
+        EventBeingDelivered = null;
+        if (taken) { _breakBlock = true; return; }
+        RequestStop(StopReason.TripleFault);
     }
 
     /// <summary>INT n / INT3 / INTO: a software interrupt whose return address is the next instruction (EIP already there).</summary>
     internal void SoftwareInterrupt(byte vector)
     {
         _softwareInterruptInStep = true;
+        _nextDeliveryType = vector is 3 or 4 && Current is { } d && d.Code is Iced.Intel.Code.Int3 or Iced.Intel.Code.Into ? EventType.SoftwareException : EventType.SoftwareInterrupt;
         DeliverWithEscalationSoftware(vector);
     }
 
@@ -98,6 +118,8 @@ public sealed partial class Cpu
 
     private void DeliverInterrupt(byte vector, uint? errorCode, bool software)
     {
+        EventBeingDelivered = new DeliveringEvent(vector, _nextDeliveryType, errorCode);
+        _nextDeliveryType = EventType.HardwareException;
         Halted = false;
         uint savedEsp = R[4];
         try
@@ -110,6 +132,7 @@ public sealed partial class Cpu
             R[4] = savedEsp; // a push that faults part-way leaves the stack pointer as it was
             throw;
         }
+        EventBeingDelivered = null;
         _breakBlock = true;
     }
 

@@ -35,6 +35,7 @@ public sealed partial class Cpu
         // The budget counts retired instructions and delivered faults: a fault retires nothing, so a
         // guest whose handler faults forever (each delivery succeeding) would otherwise never use it up.
         // Idle time (HLT waiting for a timer) counts too, so a halted CPU whose interrupts are all masked cannot hang Run.
+        if (Monitor is { Runnable: false }) return StopReason.MonitorStop;
         long end = InstructionsRetired + FaultsDelivered + IdleTime + budget;
         bool first = true;
         while (true)
@@ -44,11 +45,16 @@ public sealed partial class Cpu
             if (ShutDown) return StopReason.TripleFault;
             long remaining = end - InstructionsRetired - FaultsDelivered - IdleTime;
             if (remaining <= 0) return StopReason.BudgetExhausted;
-            if (!ServiceEvents(remaining)) return StopReason.Halted;
+            if (!ServiceEventsGuarded(remaining)) return StopReason.Halted;
             if (_stopRequest != StopReason.None) continue;
             if (Halted) continue;
             remaining = UntilNextDeviceEvent(end - InstructionsRetired - FaultsDelivered - IdleTime);
             if (remaining <= 0) return StopReason.BudgetExhausted;
+            if (Monitor is { } timed)
+            {
+                if (timed.StepInstructions) remaining = 1;
+                else if (timed.InstructionsUntilEvent is var until && until < remaining) remaining = Math.Max(1, until);
+            }
             if (_breakpoints.Count > 0)
             {
                 if (!first && _breakpoints.Contains(Segments[(int)SegmentRegister.CS].Base + Eip)) return StopReason.Breakpoint;
@@ -65,7 +71,8 @@ public sealed partial class Cpu
     {
         _stopRequest = StopReason.None;
         if (ShutDown) return StopReason.TripleFault;
-        if (!ServiceEvents(long.MaxValue)) return StopReason.Halted;
+        if (Monitor is { Runnable: false }) return StopReason.MonitorStop;
+        if (!ServiceEventsGuarded(long.MaxValue)) return StopReason.Halted;
         if (Halted) return StopReason.Halted;
         _interruptShadow = false;
         if (DebugActive) ExecuteWithDebugChecks();
@@ -76,6 +83,13 @@ public sealed partial class Cpu
 
     private bool _executing;
 
+    /// <summary>Events at an instruction boundary; a monitor that abandons a delivery (a VM exit while pushing the frame) leaves the CPU as it set it.</summary>
+    private bool ServiceEventsGuarded(long budgetLeft)
+    {
+        try { return ServiceEvents(budgetLeft); }
+        catch (InstructionAbortedException) { return true; }
+    }
+
     /// <summary>Runs blocks; an exception that is not a guest fault is an engine bug and leaves as an <see cref="EngineException"/> naming the guest instruction.</summary>
     private void ExecuteGuarded(long remaining)
     {
@@ -83,7 +97,7 @@ public sealed partial class Cpu
         {
             ExecuteBlock(remaining);
         }
-        catch (Exception e) when (e is not CpuException and not EngineException)
+        catch (Exception e) when (e is not CpuException and not EngineException and not InstructionAbortedException)
         {
             _executing = false;
             var current = Current;
@@ -117,6 +131,13 @@ public sealed partial class Cpu
             Eip = d.Ip;
             FaultsDelivered++;
             RaiseException(e.Vector, e.ErrorCode, Eip);
+        }
+        catch (InstructionAbortedException)
+        {
+            // The monitor took over in the middle of the instruction (a VM exit on a memory access) and
+            // left the CPU where the guest continues; the instruction did not retire.
+            InstructionsRetired += _currentIndex;
+            _executing = false;
         }
         _executing = false;
     }

@@ -24,6 +24,9 @@ public interface IVirtualClockDevice
 public sealed partial class Cpu
 {
     private bool _interruptShadow;
+
+    /// <summary>Blocking by STI or MOV SS for the next instruction (saved and loaded by monitors as VT-x's interruptibility state).</summary>
+    internal bool InterruptShadow { get => _interruptShadow; set => _interruptShadow = value; }
     private long _nextDeviceEvent = long.MaxValue;
 
     /// <summary>The interrupt controller (INTR/INTA), or null when the machine has none.</summary>
@@ -80,11 +83,18 @@ public sealed partial class Cpu
     {
         if (ClockedDevices.Count > 0 && VirtualTime >= _nextDeviceEvent) AdvanceDevices();
         if (_interruptShadow) return true;
+        if (Monitor is { WantsInstructionBoundaries: true } boundaries)
+        {
+            boundaries.OnInstructionBoundary(this, (_flags & IF) != 0);
+            if (_stopRequest != StopReason.None) return true;
+        }
         if ((_flags & IF) != 0 && InterruptSource is { InterruptPending: true } source)
         {
+            if (Monitor is { } monitor && monitor.OnExternalInterrupt(this, source)) return true;
             Halted = false;
             byte vector = source.AcknowledgeInterrupt();
             ExternalInterrupts++;
+            _nextDeliveryType = EventType.ExternalInterrupt;
             DeliverWithEscalation((ExceptionVector)vector, null, software: false);
             if (ClockedDevices.Count > 0) AdvanceDevices();
             return true;

@@ -1,7 +1,7 @@
 namespace VirtLab.Engine;
 
 /// <summary>What started a task switch: it decides the busy-bit, NT and back-link handling (SDM Vol. 3A table 7-2).</summary>
-internal enum TaskSwitchSource { Jump, Call, Interrupt, Iret }
+public enum TaskSwitchSource { Jump, Call, Interrupt, Iret }
 
 /// <summary>
 /// Hardware task switching (SDM Vol. 3A 7.3): far JMP/CALL to a TSS or task gate, interrupts and
@@ -18,6 +18,8 @@ public sealed partial class Cpu
 
     internal void TaskSwitch(ushort selector, TaskSwitchSource source, uint? errorCode, uint ext)
     {
+        // A monitor may take the task switch before the new TSS is looked at (VT-x: exit reason 9).
+        if (Monitor is { } monitor && monitor.OnTaskSwitch(this, selector, source)) { _breakBlock = true; return; }
         uint error = (selector & 0xFFFCu) | ext;
         // The new TSS descriptor: in the GDT, a TSS of the right busy state, present, big enough.
         if ((selector & 4) != 0) throw source == TaskSwitchSource.Iret ? CpuException.TS(error) : CpuException.GP(error);
@@ -54,7 +56,7 @@ public sealed partial class Cpu
         tss.Rights = (ushort)((tss.Rights & ~0x2) | 0x2); // busy in the cache
         Tr = tss;
         Cr0 |= Cr0TS;
-        if (is32 && _paging) { Cr3 = state.Cr3; FlushTlb(keepGlobal: true); }
+        if (is32 && _guestPaging) { Cr3 = state.Cr3; FlushTlb(keepGlobal: true); }
         else if (is32) Cr3 = state.Cr3;
 
         // Registers and selectors of the new task; CPL follows the new CS.RPL (3 in virtual-8086 mode).

@@ -30,6 +30,8 @@ public sealed class GuestDefinition
     public IReadOnlyDictionary<string, TechniqueSettings> Techniques { get; init; } = new Dictionary<string, TechniqueSettings>();
     /// <summary>The <c>para:</c> section, typed (<see cref="ParaSettings"/>), or null when the guest has none.</summary>
     public ParaSettings? Para { get; init; }
+    /// <summary>The <c>hardware:</c> section as VMCS settings (defaults when the lab has none).</summary>
+    public Vmm.Hardware.HardwareSettings? Hardware { get; init; }
     /// <summary>What a correct run shows (<c>expect:</c>), or null.</summary>
     public ExpectDefinition? Expect { get; init; }
     /// <summary>Symbols of the guest's assembled regions (name to address), for entry points and debugging.</summary>

@@ -56,17 +56,27 @@ public sealed class GuestInstance
     /// </summary>
     /// <exception cref="ModeNotAvailableException">The mode's technique is not built yet.</exception>
     public GuestRun Run(GuestMode? mode = null, long? maxInstructions = null, CancellationToken cancellationToken = default, IProgress<RunProgress>? progress = null)
+        => Run(mode, maxInstructions, null, cancellationToken, progress);
+
+    /// <summary>
+    /// As <see cref="Run(GuestMode?, long?, CancellationToken, IProgress{RunProgress}?)"/>, with VM-exit handlers for this run
+    /// in Hardware mode, on top of the guest's registered <see cref="ExitHandlers"/>.
+    /// </summary>
+    public GuestRun Run(GuestMode? mode, long? maxInstructions, IReadOnlyDictionary<Vmm.Hardware.VmExitReason, Vmm.Hardware.VmExitHandler>? exitHandlers,
+        CancellationToken cancellationToken = default, IProgress<RunProgress>? progress = null)
     {
         var m = mode ?? Definition.Mode;
         long max = maxInstructions ?? Definition.MaxInstructions;
         if (max < 1) throw new ArgumentOutOfRangeException(nameof(maxInstructions), max, "The instruction budget must be at least 1.");
         var monitor = CreateMonitor(m);
+        if (monitor is Vmm.Hardware.HardwareMonitor hw && exitHandlers is not null)
+            foreach (var (reason, handler) in exitHandlers) hw.Handlers[reason] = handler;
         Reset();
         CurrentMode = m;
         Machine.Cpu.Monitor = null;
         monitor.Attach(Machine);
         _monitor = monitor;
-        return Execute(monitor, max, cancellationToken, progress);
+        return Execute(monitor, max, cancellationToken, progress, firstExit: 0, startCycles: 0);
     }
 
     /// <summary>Runs on from the current state (after a run, a step or a register change) for up to <paramref name="maxInstructions"/>.</summary>
@@ -79,7 +89,7 @@ public sealed class GuestInstance
             Machine.Cpu.Monitor = null;
             _monitor.Attach(Machine);
         }
-        return Execute(_monitor, maxInstructions, cancellationToken, null);
+        return Execute(_monitor, maxInstructions, cancellationToken, null, _monitor.Exits.Count, _monitor.Cycles);
     }
 
     /// <summary>The monitor of the last run, kept so that a continuation goes on under the same technique state (VMCS, hypervisor tables).</summary>
@@ -88,18 +98,27 @@ public sealed class GuestInstance
     /// <summary>The technique of the last run (null before the first): its exits, cycles and state (the VMCS in Hardware mode).</summary>
     public IVirtualMachineMonitor? Monitor => _monitor;
 
-    private IVirtualMachineMonitor CreateMonitor(GuestMode mode) => mode switch
-    {
-        GuestMode.Native => new NativeMonitor(),
-        GuestMode.Para => new VirtLab.Engine.Vmm.Para.ParaMonitor(Definition),
-        _ => throw new ModeNotAvailableException(mode),
-    };
+    /// <summary>VM-exit handlers every Hardware-mode run of this guest uses (Register-VmExitHandler), by basic exit reason.</summary>
+    public Dictionary<Vmm.Hardware.VmExitReason, Vmm.Hardware.VmExitHandler> ExitHandlers { get; } = new();
 
-    private GuestRun Execute(IVirtualMachineMonitor monitor, long max, CancellationToken ct, IProgress<RunProgress>? progress)
+    private IVirtualMachineMonitor CreateMonitor(GuestMode mode)
+    {
+        switch (mode)
+        {
+            case GuestMode.Native: return new NativeMonitor();
+            case GuestMode.Para: return new Vmm.Para.ParaMonitor(Definition);
+            case GuestMode.Hardware:
+                var hw = new Vmm.Hardware.HardwareMonitor(Definition);
+                foreach (var (reason, handler) in ExitHandlers) hw.Handlers[reason] = handler;
+                return hw;
+            default: throw new ModeNotAvailableException(mode);
+        }
+    }
+
+    /// <summary>Runs the attached <paramref name="monitor"/>; the run's exits and cycles are those from <paramref name="firstExit"/> and <paramref name="startCycles"/> (a launch that failed at attach belongs to this run).</summary>
+    private GuestRun Execute(IVirtualMachineMonitor monitor, long max, CancellationToken ct, IProgress<RunProgress>? progress, int firstExit, long startCycles)
     {
         var machine = Machine;
-        int firstExit = monitor.Exits.Count;
-        long startCycles = monitor.Cycles;
         var clock = Stopwatch.StartNew();
         // The CPU's budget counts retired instructions, delivered faults and idle time (HLT waiting
         // for a timer); the slices share one budget of that kind, so a sliced run is the same run.
@@ -109,7 +128,9 @@ public sealed class GuestInstance
         var reason = StopReason.BudgetExhausted;
         bool cancelled = false;
         int? exitCode = null;
-        for (long used = 0; used < max; used = Consumed() - startConsumed)
+        bool runnable = monitor.PrepareToRun();
+        if (!runnable) reason = StopReason.MonitorStop;
+        for (long used = 0; runnable && used < max; used = Consumed() - startConsumed)
         {
             if (ct.IsCancellationRequested) { cancelled = true; break; }
             var r = machine.Run(Math.Min(Slice, max - used));
@@ -129,6 +150,7 @@ public sealed class GuestInstance
             ConsoleText = machine.Console.Text, PostCodes = machine.PostPort.Codes.ToArray(), InstructionsRetired = retired,
             MaxInstructions = max, Exits = monitor.Exits.Skip(firstExit).ToArray(), SimulatedCycles = monitor.Cycles - startCycles, HostTime = clock.Elapsed,
             Registers = GuestRegisters.Snapshot(machine.Cpu), FaultsDelivered = faults, MemorySnapshots = snapshots,
+            StopMessage = reason == StopReason.MonitorStop || reason == StopReason.TripleFault ? monitor.StopMessage : null,
         };
         LastRun = run;
         return run;

@@ -138,11 +138,12 @@ internal sealed class GuestReader
             }
         var para = m.Get("para") is { } pn ? new ParaReader(s).Read(pn, regions, (n, w) => ReadAddress(n, w, symbols), what) : null;
         var expect = m.Get("expect") is { } en ? _expect.Read(en, what) : null;
+        var hardware = m.Get("hardware") is { } hw ? new HardwareReader(s).Read(hw, what) : null;
 
         return new GuestDefinition
         {
             Name = name, Description = description, Mode = mode, Start = start, Entry = entry, Registers = registers, MaxInstructions = max,
-            Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Para = para, Expect = expect,
+            Memory = regions, Rings = rings, Devices = devices, Techniques = techniques, Para = para, Expect = expect, Hardware = hardware,
             Symbols = symbols, Location = s.At(node),
         };
     }

@@ -15,6 +15,8 @@ public sealed class GuestRun
     public StopReason StopReason { get; init; }
     /// <summary>True when the run was cancelled before it stopped by itself: the result is partial.</summary>
     public bool Cancelled { get; init; }
+    /// <summary>Why the monitor stopped the run (a failed VM entry, a VMM's decision), or null.</summary>
+    public string? StopMessage { get; init; }
     /// <summary>The value written to the exit port, when that stopped the run.</summary>
     public int? ExitCode { get; init; }
     /// <summary>Everything the guest wrote to the debug console and COM1 since the last reset.</summary>

@@ -19,5 +19,5 @@ public sealed class ModeNotAvailableException : NotSupportedException
     };
 
     private static string BuildMessage(GuestMode mode) =>
-        $"Mode {mode} is not available yet: its technique comes with {IssueFor(mode)}. Native and Para run today.";
+        $"Mode {mode} is not available yet: its technique comes with {IssueFor(mode)}. Native, Para and Hardware run today.";
 }

@@ -16,4 +16,8 @@ public interface IVirtualMachineMonitor
     IReadOnlyList<VmExit> Exits { get; }
     /// <summary>Simulated cycles so far: guest instructions at the native cost plus every exit's cost.</summary>
     long Cycles { get; }
+    /// <summary>Called before each run or continuation; false when the guest cannot run (a failed VM entry): the run then stops at once.</summary>
+    bool PrepareToRun() => true;
+    /// <summary>Why the monitor stopped the last run (a failed entry, a VMM's decision), or null.</summary>
+    string? StopMessage => null;
 }

@@ -13,7 +13,7 @@ Describe 'Exports' {
     It 'exports exactly the cmdlets the manifest lists' {
         $listed = (Import-PowerShellDataFile $Manifest).CmdletsToExport
         ($Cmdlets.Name | Sort-Object) | Should -Be ($listed | Sort-Object)
-        $listed.Count | Should -Be 13
+        $listed.Count | Should -Be 17
     }
 
     It 'uses approved verbs only' {
@@ -60,7 +60,8 @@ Describe 'Format views' {
     It 'has a default table view for <_>' -ForEach @(
         'VirtLab.Engine.Labs.Lab', 'VirtLab.Engine.Labs.GuestInstance', 'VirtLab.Engine.Labs.GuestRun',
         'VirtLab.Engine.Vmm.VmExit', 'VirtLab.Engine.Labs.ExpectationResult', 'VirtLab.Cmdlets.GuestRegister',
-        'VirtLab.Cmdlets.GuestMemoryRow', 'VirtLab.Cmdlets.GuestStep', 'VirtLab.Engine.Images.DisassemblyLine', 'VirtLab.Cmdlets.GuestCheckpoint') {
+        'VirtLab.Cmdlets.GuestMemoryRow', 'VirtLab.Cmdlets.GuestStep', 'VirtLab.Engine.Images.DisassemblyLine', 'VirtLab.Cmdlets.GuestCheckpoint',
+        'VirtLab.Engine.Vmm.Hardware.VmcsFieldValue', 'VirtLab.Cmdlets.ScriptExitHandler') {
         $data = Get-FormatData -TypeName $_
         $data | Should -Not -BeNullOrEmpty
         $data.FormatViewDefinition[0].Control | Should -BeOfType ([System.Management.Automation.TableControl])

@@ -13,6 +13,7 @@ internal static class PortIo
     {
         ushort port = Port(c, d, true);
         c.CheckIoPermission(port, size);
+        if (c.Monitor is { } m && m.OnIoInstruction(c, d, port, size)) return;
         uint value;
         c.SyncDevicesBeforeIo();
         if (c.Monitor is not { } mon || !mon.OnPortIn(c, port, size, out value)) value = c.Io.Read(port, size);
@@ -24,6 +25,7 @@ internal static class PortIo
     {
         ushort port = Port(c, d, false);
         c.CheckIoPermission(port, size);
+        if (c.Monitor is { } m && m.OnIoInstruction(c, d, port, size)) return;
         uint value = c.R[0] & Cpu.SizeMask(size);
         c.SyncDevicesBeforeIo();
         if (c.Monitor is not { } mon || !mon.OnPortOut(c, port, size, value)) c.Io.Write(port, size, value);

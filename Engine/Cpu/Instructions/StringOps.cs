@@ -55,7 +55,12 @@ namespace VirtLab.Engine.Instructions
             bool rep = d.RepPrefix != 0;
             uint count = rep ? c.R[1] & amask : 1;
             if (count == 0) return;
-            if (op is Op.Ins or Op.Outs) { c.CheckIoPermission((ushort)c.R[2], size); c.SyncDevicesBeforeIo(); }
+            if (op is Op.Ins or Op.Outs)
+            {
+                c.CheckIoPermission((ushort)c.R[2], size);
+                if (c.Monitor is { } ioMonitor && ioMonitor.OnIoInstruction(c, d, (ushort)c.R[2], size)) return;
+                c.SyncDevicesBeforeIo();
+            }
 
             uint step = c.GetDF() ? (uint)-size : (uint)size;
             uint m = Cpu.SizeMask(size);

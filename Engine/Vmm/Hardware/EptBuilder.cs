@@ -27,6 +27,12 @@ public sealed class EptBuilder
     /// <summary>The regions added so far, in the order added.</summary>
     public IReadOnlyList<EptRegion> Regions => _regions;
 
+    /// <summary>
+    /// True when the tables live in memory the guest's host-physical addresses never reach (the
+    /// HardwareMonitor's own memory): the check that a region does not map the table area is then moot.
+    /// </summary>
+    public bool TablesInSeparateMemory { get; init; }
+
     /// <summary>A builder for VirtLab's capabilities; see <see cref="EptBuilder(PhysicalMemory, uint, uint, ulong)"/>.</summary>
     public EptBuilder(PhysicalMemory memory, uint areaBase, uint areaSize) : this(memory, areaBase, areaSize, EptCapabilities.Default) { }
 
@@ -82,7 +88,7 @@ public sealed class EptBuilder
         foreach (var other in _regions)
             if (region.GuestBase < other.GuestEnd && other.GuestBase < region.GuestEnd)
                 throw new ArgumentException($"{what} overlaps {other} in guest-physical space.", nameof(region));
-        if (region.HostBase < (ulong)AreaBase + AreaSize && AreaBase < region.HostEnd)
+        if (!TablesInSeparateMemory && region.HostBase < (ulong)AreaBase + AreaSize && AreaBase < region.HostEnd)
             throw new ArgumentException($"{what} maps host memory of the EPT table area 0x{AreaBase:X8}-0x{(ulong)AreaBase + AreaSize - 1:X8}; the guest must not reach its own EPT.", nameof(region));
         _regions.Add(region);
         return this;

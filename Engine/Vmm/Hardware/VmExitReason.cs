@@ -151,6 +151,17 @@ public static class VmExitReasonField
     public static bool IsEntryFailureReason(VmExitReason reason) =>
         reason is VmExitReason.EntryFailureGuestState or VmExitReason.EntryFailureMsrLoading or VmExitReason.EntryFailureMachineCheck;
 
+    /// <summary>A basic exit reason by name (case-insensitive: Cpuid, IoInstruction, EptViolation) or number (10, 0x1e).</summary>
+    /// <exception cref="ArgumentException">Not a basic exit reason; the message names the nearest.</exception>
+    public static VmExitReason Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim();
+        if (t.Length > 0 && char.IsLetter(t[0]) && Enum.TryParse<VmExitReason>(t, ignoreCase: true, out var r) && Enum.IsDefined(r)) return r;
+        if (Labs.YamlSchema.TryParseNumber(t, out ulong n, out _) && IsDefined((uint)Math.Min(n, uint.MaxValue))) return (VmExitReason)n;
+        throw new ArgumentException($"'{text}' is not a VM exit reason{NameSuggestion.Hint(t, Enum.GetNames<VmExitReason>())}. Reasons are the SDM's basic exit reasons by name (Cpuid, Hlt, IoInstruction, CrAccess, EptViolation, ...) or number (0-64).");
+    }
+
     /// <summary>True when <paramref name="basic"/> is one of the SDM's defined basic exit reasons (0-64 except 35, 38, 42).</summary>
     public static bool IsDefined(uint basic) => basic <= 64 && Enum.IsDefined(typeof(VmExitReason), (ushort)basic);
 }

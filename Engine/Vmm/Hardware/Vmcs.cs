@@ -11,14 +11,41 @@ namespace VirtLab.Engine.Vmm.Hardware;
 /// </summary>
 public sealed class Vmcs
 {
-    // Full-access fields only: a high access is a view on its 64-bit field.
-    private readonly Dictionary<VmcsField, ulong> _values = new();
+    // Full-access fields only, indexed by encoding / 2 (a high access is a view on its 64-bit field):
+    // an array, because the processor reads and writes dozens of fields on every VM exit and entry.
+    private readonly ulong[] _values = new ulong[0x3800];
 
     /// <summary>A VMCS with every supported field at 0.</summary>
-    public Vmcs()
+    public Vmcs() { }
+
+    /// <summary>The processor's own read of a full field (no checks: the caller names a supported full field).</summary>
+    internal ulong Get(VmcsField field) => _values[(ushort)field >> 1];
+
+    /// <summary>A write of a full field, already of the field's width, by the VMM's own code (counted in the versions below).</summary>
+    internal void Set(VmcsField field, ulong value)
     {
-        foreach (var f in VmcsFieldInfo.All)
-            if (VmcsFieldInfo.DecodeAccess((ushort)f) == VmcsFieldAccess.Full) _values[f] = 0;
+        _values[(ushort)field >> 1] = value;
+        Touched((ushort)field);
+    }
+
+    /// <summary>
+    /// The processor's own write (saving the guest state on an exit, exit information, clearing a valid
+    /// bit): not counted, because VM entry need not check again what the processor itself stored.
+    /// </summary>
+    internal void SetQuiet(VmcsField field, ulong value) => _values[(ushort)field >> 1] = value;
+
+    /// <summary>Incremented by every VMM write of a control or host-state field: VM entry checks those groups again only when it changed.</summary>
+    internal long ControlVersion { get; private set; }
+    /// <summary>Incremented by every VMM write of a guest-state field.</summary>
+    internal long GuestVersion { get; private set; }
+
+    private void Touched(uint encoding)
+    {
+        switch (VmcsFieldInfo.DecodeType(encoding))
+        {
+            case VmcsFieldType.Control: case VmcsFieldType.HostState: ControlVersion++; break;
+            case VmcsFieldType.GuestState: GuestVersion++; break;
+        }
     }
 
     /// <summary>VMREAD: the value of a field, zero-extended (a high access returns bits 63:32 of its field).</summary>
@@ -26,7 +53,7 @@ public sealed class Vmcs
     public ulong Read(VmcsField field)
     {
         var info = Info(field, "VMREAD");
-        ulong full = _values[info.FullField];
+        ulong full = _values[(ushort)info.FullField >> 1];
         return info.Access == VmcsFieldAccess.High ? full >> 32 : full;
     }
 
@@ -95,10 +122,11 @@ public sealed class Vmcs
     private void Store(VmcsFieldInfo info, ulong value)
     {
         value &= info.ValueMask;
+        Touched(info.Encoding);
         if (info.Access == VmcsFieldAccess.High)
-            _values[info.FullField] = (_values[info.FullField] & 0xFFFF_FFFFUL) | (value << 32);
+            _values[(ushort)info.FullField >> 1] = (_values[(ushort)info.FullField >> 1] & 0xFFFF_FFFFUL) | (value << 32);
         else
-            _values[info.Field] = value;
+            _values[(ushort)info.Field >> 1] = value;
     }
 
     private static VmcsFieldInfo Info(VmcsField field, string operation) =>

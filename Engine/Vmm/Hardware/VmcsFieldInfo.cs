@@ -63,7 +63,7 @@ public readonly record struct VmcsFieldInfo
     /// <exception cref="ArgumentException">The value is not a member of <see cref="VmcsField"/>.</exception>
     public static VmcsFieldInfo Of(VmcsField field)
     {
-        if (!CanonicalNames.ContainsKey(field))
+        if (!IsSupported((uint)field))
             throw new ArgumentException($"0x{(uint)field:X4} is not a VMCS field encoding VirtLab supports.", nameof(field));
         return new VmcsFieldInfo(field);
     }
@@ -72,7 +72,18 @@ public readonly record struct VmcsFieldInfo
     public static IReadOnlyList<VmcsField> All { get; } = Enum.GetValues<VmcsField>().OrderBy(f => (ushort)f).ToArray();
 
     /// <summary>True when <paramref name="encoding"/> names a field VirtLab supports (a VMREAD/VMWRITE of anything else fails with error 12).</summary>
-    public static bool IsSupported(uint encoding) => encoding <= ushort.MaxValue && CanonicalNames.ContainsKey((VmcsField)encoding);
+    public static bool IsSupported(uint encoding) => encoding < SupportedTableSize && SupportedTable[encoding];
+
+    // VMREAD/VMWRITE and the entry checks ask this for every field access: a table, not a hash lookup.
+    private const uint SupportedTableSize = 0x8000;
+    private static readonly bool[] SupportedTable = BuildSupportedTable();
+
+    private static bool[] BuildSupportedTable()
+    {
+        var table = new bool[SupportedTableSize];
+        foreach (var f in Enum.GetValues<VmcsField>()) table[(ushort)f] = true;
+        return table;
+    }
 
     /// <summary>Bit 0 of any encoding.</summary>
     public static VmcsFieldAccess DecodeAccess(uint encoding) => (VmcsFieldAccess)(encoding & 1);

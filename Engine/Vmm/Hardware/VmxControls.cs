@@ -80,7 +80,7 @@ public static class VmxControls
     /// <summary>Finds a control as <see cref="Find(string)"/> does, without throwing.</summary>
     public static bool TryFind(string name, out VmxControl control) => TryFind(name, out control, out _);
 
-    private static bool TryFind(string name, out VmxControl control, out string error)
+    internal static bool TryFind(string name, out VmxControl control, out string error)
     {
         control = default;
         string n = (name ?? "").Trim();

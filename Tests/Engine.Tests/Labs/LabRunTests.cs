@@ -388,7 +388,6 @@ public class LabRunTests
 
     [Theory]
     [InlineData(GuestMode.Full, "binary-translation")]
-    [InlineData(GuestMode.Hardware, "issue 6")]
     public void Modes_without_a_technique_are_refused_by_name(GuestMode mode, string where)
     {
         var guest = Lab.FromYaml(Real16Hello).Guests[0];
@@ -403,10 +402,12 @@ public class LabRunTests
     [Fact]
     public void The_lab_default_mode_is_used_and_refused_when_unavailable()
     {
-        var lab = Lab.FromYaml(Real16Hello.Replace("start: real16", "start: real16\n    mode: hardware"));
-        Assert.Equal(GuestMode.Hardware, lab.Guests[0].Definition.Mode);
+        var lab = Lab.FromYaml(Real16Hello.Replace("start: real16", "start: real16\n    mode: full"));
+        Assert.Equal(GuestMode.Full, lab.Guests[0].Definition.Mode);
         Assert.Throws<ModeNotAvailableException>(() => lab.Guests[0].Run());
         Assert.Equal(StopReason.ExitPort, lab.Guests[0].Run(GuestMode.Native).StopReason);
+        var hardware = Lab.FromYaml(Real16Hello.Replace("start: real16", "start: real16\n    mode: hardware"));
+        Assert.Equal(GuestMode.Hardware, hardware.Guests[0].Run().Mode);
     }
 
     [Fact]
