@@ -157,7 +157,7 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
             case (byte)ExceptionVector.BP:
             case (byte)ExceptionVector.OF:
                 // int3 / into: trap gates of DPL 3 in Xen's IDT; the guest gets the trap with EIP after the instruction.
-                if (!ReflectTrap(ref frame, (ExceptionVector)vector, null)) return;
+                if (!ReflectTrap(ref frame, (ExceptionVector)vector, null, trapLength: 1)) return;
                 break;
             case XenLayout.EventCheckVector:
                 break; // LeaveToGuest delivers the pending event

@@ -53,12 +53,18 @@ public sealed partial class ParaMonitor
     }
 
     /// <summary>do_guest_trap: bounce to the trap table's handler, or crash the domain when there is none.</summary>
-    private bool ReflectTrap(ref GuestFrame frame, ExceptionVector vector, uint? errorCode, bool softwareInterrupt = false)
+    /// <param name="frame">The guest state; for a trap, EIP is already past the instruction.</param>
+    /// <param name="vector">The exception.</param>
+    /// <param name="errorCode">Its error code, if it has one.</param>
+    /// <param name="softwareInterrupt">An INT n the trap table allowed (reported as software_interrupt).</param>
+    /// <param name="trapLength">For a trap, the length of the instruction before EIP (INT n 2, INT3 and INTO 1), so the record names it.</param>
+    private bool ReflectTrap(ref GuestFrame frame, ExceptionVector vector, uint? errorCode, bool softwareInterrupt = false, uint trapLength = 0)
     {
         int v = (int)vector;
         var ti = _traps[v];
         var at = frame;
-        var (text, bytes) = InstructionAt(softwareInterrupt ? new GuestFrame { Eip = frame.Eip - 2, Cs = frame.Cs } : frame);
+        if (softwareInterrupt) trapLength = 2;
+        var (text, bytes) = InstructionAt(new GuestFrame { Eip = frame.Eip - trapLength, Cs = frame.Cs });
         var fields = new Dictionary<string, object> { ["vector"] = (uint)v };
         if (errorCode is { } e) fields["error-code"] = e;
         if (vector == ExceptionVector.PF) fields["cr2"] = Cpu.Cr2;

@@ -115,7 +115,10 @@ public class TrapTests
         var g = Build(Traps((3, 0, "handler")) + "    int3\nafter:\n    nop\nhandler:" + SaveFrame);
         var run = g.Run(GuestMode.Para, 100_000);
         Assert.Equal(g.Definition.Symbols["after"], Saved(g)[0]);
-        Assert.Equal("int3", run.Exits.Single(e => e.Kind == VmExitKind.Trap).Reason);
+        var trap = run.Exits.Single(e => e.Kind == VmExitKind.Trap);
+        Assert.Equal("int3", trap.Reason);
+        Assert.Equal("int3", trap.InstructionText);
+        Assert.Equal(new byte[] { 0xCC }, trap.InstructionBytes);
     }
 
     [Fact]
