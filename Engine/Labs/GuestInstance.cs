@@ -76,7 +76,7 @@ public sealed class GuestInstance
         Machine.Cpu.Monitor = null;
         monitor.Attach(Machine);
         _monitor = monitor;
-        return Execute(monitor, max, cancellationToken, progress, firstExit: 0, startCycles: 0);
+        return Execute(monitor, max, cancellationToken, progress, firstExit: 0, startCycles: 0, prepare: false);
     }
 
     /// <summary>Runs on from the current state (after a run, a step or a register change) for up to <paramref name="maxInstructions"/>.</summary>
@@ -89,7 +89,7 @@ public sealed class GuestInstance
             Machine.Cpu.Monitor = null;
             _monitor.Attach(Machine);
         }
-        return Execute(_monitor, maxInstructions, cancellationToken, null, _monitor.Exits.Count, _monitor.Cycles);
+        return Execute(_monitor, maxInstructions, cancellationToken, null, _monitor.Exits.Count, _monitor.Cycles, prepare: true);
     }
 
     /// <summary>The monitor of the last run, kept so that a continuation goes on under the same technique state (VMCS, hypervisor tables).</summary>
@@ -116,7 +116,7 @@ public sealed class GuestInstance
     }
 
     /// <summary>Runs the attached <paramref name="monitor"/>; the run's exits and cycles are those from <paramref name="firstExit"/> and <paramref name="startCycles"/> (a launch that failed at attach belongs to this run).</summary>
-    private GuestRun Execute(IVirtualMachineMonitor monitor, long max, CancellationToken ct, IProgress<RunProgress>? progress, int firstExit, long startCycles)
+    private GuestRun Execute(IVirtualMachineMonitor monitor, long max, CancellationToken ct, IProgress<RunProgress>? progress, int firstExit, long startCycles, bool prepare)
     {
         var machine = Machine;
         var clock = Stopwatch.StartNew();
@@ -128,7 +128,9 @@ public sealed class GuestInstance
         var reason = StopReason.BudgetExhausted;
         bool cancelled = false;
         int? exitCode = null;
-        bool runnable = monitor.PrepareToRun();
+        // A continuation re-enters a monitor a VMM's stop or a failed entry left in root operation; a new run's
+        // Attach has just tried to enter.
+        bool runnable = !prepare || monitor.PrepareToRun();
         if (!runnable) reason = StopReason.MonitorStop;
         for (long used = 0; runnable && used < max; used = Consumed() - startConsumed)
         {

@@ -112,7 +112,8 @@ internal sealed class HardwareReader
                 default:
                     if (!VmxControls.TryFind(key, out var control, out string error))
                     {
-                        string hint = KeySuggestion.Hint(key, ValidKeys.ToArray());
+                        string hint = KeySuggestion.Nearest(key, ValidKeys) is { } near ? $" (did you mean '{near}'?)"
+                            : $" (settings: {string.Join(", ", Keys)}, or a VMX control by name such as hlt-exiting; see Labs/README.md)";
                         throw _s.Error(k, error.Contains(';') ? error.TrimEnd('.') : $"unknown setting '{key}' in {where}{hint}");
                     }
                     h.Controls[control] = _s.Bool(v, $"the control {control.QualifiedName}");

@@ -57,11 +57,22 @@ public static class BuiltInVmm
         [VmExitReason.EptMisconfig] = EptMisconfiguration,
     };
 
+    // The table as an array by reason number: one lookup per exit.
+    private static readonly VmExitHandler?[] ByReason = BuildArray();
+
+    private static VmExitHandler?[] BuildArray()
+    {
+        var array = new VmExitHandler?[Table.Keys.Max(k => (int)k) + 1];
+        foreach (var (reason, handler) in Table) array[(int)reason] = handler;
+        return array;
+    }
+
     /// <summary>Runs the built-in handler for the exit's reason. VMX instructions other than VMCALL get #UD (no nested VMX), as KVM without nesting does.</summary>
     public static void Handle(VmExitContext exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
-        if (Table.TryGetValue(exit.Reason, out var handler)) { handler(exit); return; }
+        int r = (int)exit.Reason;
+        if (r < ByReason.Length && ByReason[r] is { } handler) { handler(exit); return; }
         if (exit.Reason is >= VmExitReason.Vmclear and <= VmExitReason.Vmxon or VmExitReason.Invept or VmExitReason.Invvpid)
         {
             exit.Inject((byte)ExceptionVector.UD, EventType.HardwareException);

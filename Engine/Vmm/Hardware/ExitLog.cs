@@ -28,8 +28,11 @@ internal sealed class ExitLog : IReadOnlyList<VmExit>
         public byte[]? Bytes;
     }
 
-    // Entries are small and copied as the list grows; notes and records built on reading live beside them.
-    private readonly List<Entry> _entries = new();
+    // Entries go in fixed chunks, never copied as the log grows (a million exits a second would spend
+    // much of its time moving them); notes and records built on reading live beside them.
+    private const int ChunkBits = 16, ChunkSize = 1 << ChunkBits;
+    private readonly List<Entry[]> _chunks = new();
+    private int _count;
     private readonly Dictionary<int, string> _notes = new();
     private readonly Dictionary<int, VmExit> _built = new();
     private readonly long _cycles;
@@ -38,24 +41,27 @@ internal sealed class ExitLog : IReadOnlyList<VmExit>
 
     internal void Add(in Entry e, string? note)
     {
-        if (note is not null) _notes[_entries.Count] = note;
-        _entries.Add(e);
+        if (note is not null) _notes[_count] = note;
+        if ((_count & (ChunkSize - 1)) == 0) _chunks.Add(new Entry[ChunkSize]);
+        _chunks[_count >> ChunkBits][_count & (ChunkSize - 1)] = e;
+        _count++;
     }
 
     internal void Add(VmExit prebuilt)
     {
-        _built[_entries.Count] = prebuilt with { Index = _entries.Count };
-        _entries.Add(default);
+        _built[_count] = prebuilt with { Index = _count };
+        Add(default(Entry), null);
     }
 
-    public int Count => _entries.Count;
+    public int Count => _count;
 
     public VmExit this[int index]
     {
         get
         {
+            if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The log holds {_count} exits.");
             if (_built.TryGetValue(index, out var b)) return b;
-            var e = _entries[index];
+            ref readonly var e = ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
             _notes.TryGetValue(index, out var note);
             var built = new VmExit
             {
@@ -75,7 +81,7 @@ internal sealed class ExitLog : IReadOnlyList<VmExit>
 
     public IEnumerator<VmExit> GetEnumerator()
     {
-        for (int i = 0; i < _entries.Count; i++) yield return this[i];
+        for (int i = 0; i < _count; i++) yield return this[i];
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

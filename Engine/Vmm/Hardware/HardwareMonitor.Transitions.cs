@@ -171,11 +171,5 @@ public sealed partial class HardwareMonitor
     /// stop by the VMM or a failed entry), from the VMCS as it is now (edit it to fix a failed entry).
     /// False when that entry fails.
     /// </summary>
-    public bool PrepareToRun()
-    {
-        if (_freshlyLaunched) { _freshlyLaunched = false; return _inVmxNonRoot; } // Attach just tried VMLAUNCH
-        return _inVmxNonRoot || Enter(launch: false);
-    }
-
-    private bool _freshlyLaunched;
+    public bool PrepareToRun() => _inVmxNonRoot || Enter(launch: false);
 }

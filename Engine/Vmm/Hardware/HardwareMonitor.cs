@@ -86,7 +86,6 @@ public sealed partial class HardwareMonitor : IVirtualMachineMonitor, ICpuMonito
         machine.Cpu.Monitor = this;
         _inVmxNonRoot = true;
         Enter(launch: true);
-        _freshlyLaunched = true;
     }
 
     /// <summary>True while the guest runs in VMX non-root operation (false after a failed entry or a stop).</summary>

@@ -38,7 +38,7 @@ public class LabSchemaTests
               - {type: pit, port: 0x40}
             full: {translator: {block-size: 64}}
             para: {hypercall-page: 0x20000, xen-frames: 0, privileged: false, io-ports: [0xE9, 0x3F8], cmdline: "console=xen"}
-            hardware: {controls: [hlt-exiting, io-exiting], ept: ~}
+            hardware: {hlt-exiting: false, io-bitmap: [0x80]}
             expect:
               stop: halted
               exit-code: 0xFFFFFFFF
@@ -102,7 +102,8 @@ public class LabSchemaTests
         Assert.Equal((0x20000u, 0u, false, "console=xen"), (typed.HypercallPage, typed.XenFrames, typed.Privileged, typed.CommandLine));
         Assert.Equal(new ushort[] { 0xE9, 0x3F8 }, typed.IoPorts);
         Assert.Equal("64", ((IReadOnlyDictionary<string, object?>)g.Techniques["full"].Values["translator"]!)["block-size"]);
-        Assert.Null(g.Techniques["hardware"].Values["ept"]);
+        Assert.False(g.Hardware!.Controls[VirtLab.Engine.Vmm.Hardware.VmxControls.Find("hlt-exiting")]);
+        Assert.Equal(new ushort[] { 0x80 }, g.Hardware.IoBitmapPorts);
         Assert.Equal(new SourceLocation("every.yaml", 30, 11), para.Location);
 
         var e = g.Expect!;

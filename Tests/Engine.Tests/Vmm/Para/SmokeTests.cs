@@ -20,6 +20,7 @@ msg: db ""hi"", 10
         Assert.Equal("hi\n", run.ConsoleText);
         Assert.Equal(StopReason.MonitorStop, run.StopReason);
         Assert.Equal("domain shut down: poweroff", mon.StopMessage);
+        Assert.Equal("domain shut down: poweroff", run.StopMessage); // the run carries the monitor's reason
         var h = ParaGuest.Hypercalls(run);
         Assert.Equal(new[] { "console_io", "sched_op" }, h.Select(e => e.Reason));
         Assert.Equal(0, ParaGuest.Result(h[0]));
