@@ -54,6 +54,15 @@ public class TrapTests
     }
 
     [Fact]
+    public void The_kernel_returns_from_xens_frame_with_a_native_iret()
+    {
+        // The saved mask sits in CS bits 16-23 (here 1): IRET uses the low 16 bits, as on hardware.
+        var (run, mon) = Run(Traps((0, 0, "handler")) + "    xor ecx, ecx\n    div ecx\nback:\n" + Poweroff + "handler:\n    add dword [esp], 2\n    iret\n");
+        Assert.Equal("domain shut down: poweroff", mon.StopMessage);
+        Assert.Equal("divide_error", run.Exits.Single(e => e.Kind == VmExitKind.Trap).Reason);
+    }
+
+    [Fact]
     public void Unmasked_events_show_as_if_1_and_flag_4_masks_them_on_entry()
     {
         // shared_info is not mapped at boot: the kernel maps it (update_va_mapping, UVMF_INVLPG) and clears evtchn_upcall_mask.
