@@ -60,6 +60,7 @@ public sealed partial class ParaMonitor
         c.Fields["number"] = c.Number;
         c.Fields["ebx"] = c.Ebx; c.Fields["ecx"] = c.Ecx; c.Fields["edx"] = c.Edx; c.Fields["esi"] = c.Esi; c.Fields["edi"] = c.Edi;
         var handler = c.Number < (uint)Table.Length ? Table[c.Number] : null;
+        int exitsBefore = _exits.Count;
         int rc;
         if (handler is null)
         {
@@ -73,6 +74,7 @@ public sealed partial class ParaMonitor
         at.Eip -= 2; // the int 0x82
         Record(VmExitKind.Hypercall, HypercallNames.Of(c.Number), (int)Math.Min(c.Number, int.MaxValue), at, "int 0x82", c.Fields,
             c.Action ?? (rc < 0 ? $"returned -{Name(rc)}" : $"returned {rc}"), ParaCosts.Hypercall, new byte[] { 0xCD, XenLayout.HypercallVector });
+        if (_exits.Count == exitsBefore + 2) MoveLastExitBeforePrevious(); // a crash inside the hypercall comes after the hypercall's own record
         if (c.Stop) return false;
         frame = c.Frame;
         if (c.Block) { Block(frame); return false; }

@@ -227,6 +227,15 @@ public sealed partial class ParaMonitor : IVirtualMachineMonitor, ICpuMonitor
         });
     }
 
+    /// <summary>Swaps the last two exit records (and their indexes).</summary>
+    private void MoveLastExitBeforePrevious()
+    {
+        int n = _exits.Count;
+        var last = _exits[n - 1];
+        _exits[n - 1] = _exits[n - 2] with { Index = n - 1 };
+        _exits[n - 2] = last with { Index = n - 2 };
+    }
+
     /// <summary>The guest instruction at <paramref name="frame"/>'s CS:EIP, decoded with Iced (text and bytes), or empty when it cannot be read.</summary>
     private (string Text, byte[] Bytes) InstructionAt(GuestFrame frame)
     {

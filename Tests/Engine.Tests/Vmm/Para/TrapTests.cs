@@ -188,6 +188,8 @@ back:
         var (run, mon) = Run("    push 0x202\n    push 0xE008\n    push 0x10000\n    jmp 0x20000 + 23*32\n");
         Assert.Contains("iret hypercall to ring 0", mon.StopMessage);
         Assert.Equal(StopReason.MonitorStop, run.StopReason);
+        Assert.Equal(new[] { "iret", "domain_crash" }, run.Exits.Select(e => e.Reason)); // the hypercall, then what it led to
+        Assert.Equal(new[] { 0, 1 }, run.Exits.Select(e => e.Index));
     }
 
     [Fact]
