@@ -37,12 +37,7 @@ public sealed class GetVmcsCommand : GuestCmdletBase
     protected override void ProcessRecord()
     {
         if (!ResolveTarget()) return;
-        var monitor = HardwareTarget.Find(TargetGuest, TargetMachine);
-        if (monitor is null)
-        {
-            WriteError(Errors.InvalidOperation(HardwareTarget.Missing(TargetDescription), "NoVmcs", TargetObject));
-            return;
-        }
+        if (ResolveHardwareMonitor() is not { } monitor) return;
         var all = monitor.Vmcs.Fields().ToList();
         if (Name is null) { WriteObject(all, enumerateCollection: true); return; }
         foreach (var n in Name)

@@ -39,12 +39,7 @@ public sealed class SetVmcsCommand : GuestCmdletBase
     protected override void ProcessRecord()
     {
         if (!ResolveTarget()) return;
-        var monitor = HardwareTarget.Find(TargetGuest, TargetMachine);
-        if (monitor is null)
-        {
-            WriteError(Errors.InvalidOperation(HardwareTarget.Missing(TargetDescription), "NoVmcs", TargetObject));
-            return;
-        }
+        if (ResolveHardwareMonitor() is not { } monitor) return;
         if (!ShouldProcess(TargetDescription, $"VMWRITE {Name} = 0x{Value:X}")) return;
         try
         {

@@ -86,6 +86,14 @@ public abstract class GuestCmdletBase : PSCmdlet
         }
     }
 
+    /// <summary>The VMCS owner of the target (the HardwareMonitor of its last Hardware-mode run), or null after writing the NoVmcs error.</summary>
+    protected Engine.Vmm.Hardware.HardwareMonitor? ResolveHardwareMonitor()
+    {
+        var monitor = HardwareTarget.Find(TargetGuest, TargetMachine);
+        if (monitor is null) WriteError(Errors.InvalidOperation(HardwareTarget.Missing(TargetDescription), "NoVmcs", TargetObject));
+        return monitor;
+    }
+
     /// <summary>A short name for ShouldProcess: "guest 'hello'" or "the machine".</summary>
     protected string TargetDescription => _resolved is null ? "the machine" : $"guest '{_resolved.Name}'";
 }

@@ -60,9 +60,9 @@ public interface ICpuMonitor
     bool OnTripleFault(Cpu cpu) => false;
 
     /// <summary>
-    /// An external interrupt is pending and the guest can take it (IF = 1, no STI/MOV SS blocking), at
-    /// an instruction boundary. Return true when the monitor took it (external-interrupt exiting); the
-    /// CPU then neither acknowledges nor delivers it.
+    /// An external interrupt is pending at an instruction boundary (no STI/MOV SS blocking), whatever
+    /// RFLAGS.IF says. Return true when the monitor took it (external-interrupt exiting); the CPU then
+    /// neither acknowledges nor delivers it. Otherwise the CPU delivers it when IF = 1.
     /// </summary>
     bool OnExternalInterrupt(Cpu cpu, IInterruptSource source) => false;
 

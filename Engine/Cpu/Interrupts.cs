@@ -88,9 +88,11 @@ public sealed partial class Cpu
             boundaries.OnInstructionBoundary(this, (_flags & IF) != 0);
             if (_stopRequest != StopReason.None) return true;
         }
+        // A monitor is asked about a pending interrupt whatever IF says (VT-x's external-interrupt
+        // exiting is not blocked by RFLAGS.IF); the CPU itself takes it only with IF = 1.
+        if (InterruptSource is { InterruptPending: true } pendingSource && Monitor is { } monitor && monitor.OnExternalInterrupt(this, pendingSource)) return true;
         if ((_flags & IF) != 0 && InterruptSource is { InterruptPending: true } source)
         {
-            if (Monitor is { } monitor && monitor.OnExternalInterrupt(this, source)) return true;
             Halted = false;
             byte vector = source.AcknowledgeInterrupt();
             ExternalInterrupts++;

@@ -46,6 +46,7 @@ public sealed class GuestInstance
     {
         Machine.RestoreCheckpoint(_start);
         Machine.Cpu.Monitor = null;
+        Machine.Cpu.SecondLevel = null; // a Hardware run's EPT leaves with its monitor
         _monitor = null;
     }
 

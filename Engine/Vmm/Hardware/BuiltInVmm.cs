@@ -142,24 +142,32 @@ public static class BuiltInVmm
         exit.Inject(vector, type, (info & 0x800) != 0 ? (uint)exit.Vmcs.Get(VmcsField.VmExitIntrErrorCode) : null);
     }
 
-    /// <summary>External interrupt: acknowledged on exit (or now) and injected into the guest.</summary>
+    /// <summary>
+    /// External interrupt: injected at once when the processor acknowledged it on exit (the guest could
+    /// take it) or when the guest can take it now; otherwise the VMM asks for the interrupt window and
+    /// injects it there (KVM's way with its virtual PIC).
+    /// </summary>
     private static void ExternalInterrupt(VmExitContext exit)
     {
         uint info = (uint)exit.Vmcs.Get(VmcsField.VmExitIntrInfo);
-        if ((info & 1u << 31) == 0)
-        {
-            if (exit.Cpu.InterruptSource is not { InterruptPending: true } source) { exit.Resume(); return; }
-            info = source.AcknowledgeInterrupt();
-        }
-        exit.Inject((byte)info, EventType.ExternalInterrupt);
+        if ((info & 1u << 31) != 0) { exit.Inject((byte)info, EventType.ExternalInterrupt); return; }
+        if (Interruptible(exit.Vmcs) && exit.Monitor.AcknowledgeInterrupt() is byte vector) { exit.Inject(vector, EventType.ExternalInterrupt); return; }
+        var v = exit.Vmcs;
+        v.Set(VmcsField.CpuBasedVmExecControl, v.Get(VmcsField.CpuBasedVmExecControl) | (uint)PrimaryProcessorControls.InterruptWindowExiting);
+        exit.Note = "the guest cannot take it yet: waiting for the interrupt window";
+        exit.Resume();
     }
 
-    /// <summary>The guest can take interrupts again: turn interrupt-window exiting off (the VMM asked for one window).</summary>
+    private static bool Interruptible(Vmcs v) =>
+        (v.Get(VmcsField.GuestRflags) & 0x200) != 0 && (v.Get(VmcsField.GuestInterruptibilityInfo) & 3) == 0;
+
+    /// <summary>The guest can take interrupts again: turn interrupt-window exiting off and inject what the controller holds.</summary>
     private static void InterruptWindow(VmExitContext exit)
     {
         var v = exit.Vmcs;
         v.Set(VmcsField.CpuBasedVmExecControl, v.Get(VmcsField.CpuBasedVmExecControl) & ~(ulong)PrimaryProcessorControls.InterruptWindowExiting);
-        exit.Resume();
+        if (exit.Monitor.AcknowledgeInterrupt() is byte vector) exit.Inject(vector, EventType.ExternalInterrupt);
+        else exit.Resume();
     }
 
     private static void NmiWindow(VmExitContext exit)

@@ -94,22 +94,40 @@ public sealed partial class HardwareMonitor
         return ExceptionDisposition.Handled; // injected, resumed or stopped by the VMM
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// 25.2: with external-interrupt exiting an external interrupt exits whatever RFLAGS.IF says. The
+    /// interrupt controller is the guest's own 8259A pair, whose in-service register the guest reads:
+    /// "acknowledge interrupt on exit" (27.2.2) acknowledges it and reports the vector only when the
+    /// guest could take the interrupt now; otherwise bit 31 of the exit interruption information is 0,
+    /// the request stays pending in the controller, and this request exits once (the VMM then waits for
+    /// the interrupt window, as KVM does for its virtual PIC).
+    /// </summary>
     public bool OnExternalInterrupt(Cpu cpu, IInterruptSource source)
     {
         if (!_inVmxNonRoot || (Vmcs.Get(VmcsField.PinBasedVmExecControl) & (uint)PinBasedControls.ExternalInterruptExiting) == 0) return false;
+        if (_requestSeen) return false;
+        bool interruptible = cpu.GetIF();
         uint info = 0;
-        // 27.2.2: with "acknowledge interrupt on exit" the processor acknowledges and reports the vector.
-        if ((Vmcs.Get(VmcsField.VmExitControls) & (uint)VmExitControlBits.AcknowledgeInterruptOnExit) != 0)
+        if (interruptible && (Vmcs.Get(VmcsField.VmExitControls) & (uint)VmExitControlBits.AcknowledgeInterruptOnExit) != 0)
             info = source.AcknowledgeInterrupt() | (uint)EventType.ExternalInterrupt << 8 | Valid;
-        var exit = new ExitInfo { Reason = VmExitReason.ExternalInterrupt, Rip = cpu.Eip, InterruptionInfo = info };
-        var action = TakeExit(exit);
+        else _requestSeen = true;
+        var action = TakeExit(new ExitInfo { Reason = VmExitReason.ExternalInterrupt, Rip = cpu.Eip, InterruptionInfo = info });
         if (action == VmExitAction.Emulate && info != 0)
         {
-            cpu.InjectEvent((byte)info, EventType.ExternalInterrupt, null);
+            cpu.InjectEvent((byte)info, EventType.ExternalInterrupt, null); // as without the exit
             return true;
         }
         return action != VmExitAction.Emulate;
+    }
+
+    /// <summary>An external-interrupt exit was taken for the request still pending in the controller (cleared when it is acknowledged).</summary>
+    private bool _requestSeen;
+
+    /// <summary>Acknowledges the guest's interrupt controller for the VMM (to inject the vector); null when nothing is pending.</summary>
+    public byte? AcknowledgeInterrupt()
+    {
+        _requestSeen = false;
+        return Machine.Cpu.InterruptSource is { InterruptPending: true } source ? source.AcknowledgeInterrupt() : null;
     }
 
     /// <inheritdoc/>
@@ -153,6 +171,7 @@ public sealed partial class HardwareMonitor
     public void OnInstructionBoundary(Cpu cpu, bool interruptible)
     {
         if (!_inVmxNonRoot) return;
+        if (_requestSeen && cpu.InterruptSource is not { InterruptPending: true }) _requestSeen = false; // the guest's own code acknowledged it
         // 25.5.1: the preemption timer counts down at the TSC rate >> IA32_VMX_MISC[4:0]; at 0 the exit comes before the next instruction.
         if (_timerDeadline != long.MaxValue && cpu.VirtualTime >= _timerDeadline)
         {

@@ -64,7 +64,9 @@ public sealed partial class HardwareMonitor
             case SensitiveKind.Into:
                 return cpu.GetOF() && ExceptionBitmapHas(4) && InstructionExit(d, VmExitReason.ExceptionOrNmi, interruptionInfo: 4 | (uint)EventType.SoftwareException << 8 | Valid);
             case SensitiveKind.Iret:
-                _nmiBlocked = false; // IRET ends blocking by NMI (virtual NMIs, 25.3)
+                // IRET ends virtual-NMI blocking (25.3); an open NMI window is then looked at right after it.
+                if (_nmiBlocked && Has(PrimaryProcessorControls.NmiWindowExiting)) cpu.EndBlockAfterCurrentInstruction();
+                _nmiBlocked = false;
                 return false;
             default: return false;
         }

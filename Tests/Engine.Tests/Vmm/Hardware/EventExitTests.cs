@@ -263,4 +263,33 @@ public class EventExitTests
         Assert.Equal(0x7472_6956u, g.Machine.Cpu.Ebx);
         Assert.Equal("skipped", m.Exits.First().Action);
     }
+
+    [Fact]
+    public void An_injected_nmi_blocks_the_nmi_window_until_the_guest_irets()
+    {
+        const string yaml = """
+                rings:
+                  interrupts:
+                    2: nmi_handler
+            """;
+        var (g, m, r) = HardwareGuest.Run("""
+            cpuid
+            nop
+            hlt
+            nmi_handler:
+            inc ebx
+            nop
+            iretd
+            """, s => s.PinBased |= (uint)(PinBasedControls.NmiExiting | PinBasedControls.VirtualNmis), extraGuestYaml: yaml, beforeRun: mon =>
+            mon.Handlers[VmExitReason.Cpuid] = x =>
+            {
+                x.Skip();
+                x.Inject(2, EventType.Nmi);
+                x.Vmcs.Write(VmcsField.CpuBasedVmExecControl, x.Vmcs.Read(VmcsField.CpuBasedVmExecControl) | (uint)PrimaryProcessorControls.NmiWindowExiting);
+            });
+        Assert.Equal(1u, g.Machine.Cpu.Ebx); // the NMI handler ran once
+        var window = m.Exits.Single(e => e.ReasonNumber == 8);
+        Assert.Equal(C + 2, window.GuestEip); // after the handler's IRET, back at the NOP after CPUID
+        Assert.Equal(StopReason.Halted, r.StopReason);
+    }
 }

@@ -92,4 +92,17 @@ public class HardwareLabSectionTests
         Assert.All(run.Exits, e => Assert.Equal(1000, e.Cycles));
         Assert.Equal(run.InstructionsRetired + 1000L * run.Exits.Count, run.SimulatedCycles);
     }
+
+    [Fact]
+    public void A_native_run_after_a_hardware_run_has_no_ept_left()
+    {
+        var guest = Lab.FromYaml(Yaml).Guests[0];
+        guest.Run();
+        Assert.NotNull(guest.Machine.Cpu.SecondLevel);
+        var native = guest.Run(GuestMode.Native);
+        Assert.Null(guest.Machine.Cpu.SecondLevel);
+        Assert.Null(guest.Machine.Cpu.Monitor);
+        Assert.Equal(0xFFu, guest.Machine.Cpu.Esi & 0xFF); // natively 0x200000 is past the 2 MiB of RAM: unmapped, it reads 0xFF
+        Assert.Empty(native.Exits);
+    }
 }
