@@ -20,8 +20,8 @@ Describe 'para-hypercalls' {
 
     It 'records each hypercall with its Xen name, number and result' {
         $calls = @($run | Get-VmExit -Kind Hypercall)
-        $calls.Reason | Should -Be @('console_io', 'console_io', 'xen_version', 'console_io', 'sched_op')
-        $calls.ReasonNumber | Should -Be @(18, 18, 17, 18, 29)
+        $calls.Reason | Should -Be @('console_io', 'console_io', 'xen_version', 'console_io', 'physdev_op', 'sched_op')
+        $calls.ReasonNumber | Should -Be @(18, 18, 17, 18, 33, 29)
         $calls[2].Fields['result'] | Should -Be 0x30000
         $calls | ForEach-Object { $_.Cpl | Should -Be 1; $_.GuestCs | Should -Be 0xE019 }
     }

@@ -49,6 +49,7 @@ public sealed partial class ParaMonitor
         t[(int)Hypercall.MmuextOp] = (m, c) => m.MmuextOperation(c);
         t[(int)Hypercall.SchedOp] = (m, c) => m.SchedOperation(c, compat: false);
         t[(int)Hypercall.EventChannelOp] = (m, c) => m.EventChannelOperation(c);
+        t[(int)Hypercall.PhysdevOp] = (m, c) => m.PhysdevOperation(c);
         return t;
     }
 

@@ -4,7 +4,8 @@ namespace VirtLab.Engine.Vmm.Para;
 
 /// <summary>
 /// What Xen emulates after a fault in the guest (xen/arch/x86/pv/emul-priv-op.c, emul-inv-op.c): IN
-/// and OUT to ports the domain may use (its I/O permission), and CPUID behind the Xen prefix
+/// and OUT to ports the domain may use when its virtual IOPL covers the ring (physdev_op set_iopl),
+/// CLI/STI as no-ops under the same condition, and CPUID behind the Xen prefix
 /// <c>ud2; .ascii "xen"; cpuid</c> (the "forced emulation" the guest asks for, so that it sees
 /// Xen's leaves 0x40000000 up). Any other privileged instruction is reflected to the guest.
 /// </summary>
@@ -34,6 +35,15 @@ public sealed partial class ParaMonitor
         if (bytes.Length == 0) return false;
         var decoder = Decoder.Create(32, bytes, frame.Eip);
         decoder.Decode(out var insn);
+        if (insn.Code is Code.Cli or Code.Sti)
+        {
+            // Xen's emul-priv-op: with the virtual IOPL, CLI/STI are no-ops (too dangerous to map onto the mask).
+            if (!IoplOk(frame.Ring)) return false;
+            Record(VmExitKind.Trap, TrapName(13), 13, frame, text, new Dictionary<string, object> { ["vector"] = 13u },
+                $"emulated {text} as a no-op (virtual IOPL {_virtualIopl})", ParaCosts.EmulatedInstruction, bytes);
+            frame.Eip += (uint)insn.Length;
+            return true;
+        }
         bool isIn;
         int size;
         switch (insn.Code)
@@ -48,8 +58,9 @@ public sealed partial class ParaMonitor
         }
         bool immediate = insn.Op0Kind == OpKind.Immediate8 || insn.Op1Kind == OpKind.Immediate8;
         ushort port = immediate ? (ushort)insn.Immediate8 : (ushort)Cpu.Edx;
+        if (!IoplOk(frame.Ring)) return false; // guest_io_okay: the virtual IOPL must cover the ring
         for (int i = 0; i < size; i++)
-            if (!Settings.MayAccessPort((ushort)(port + i))) return false; // not the domain's port: the guest gets its #GP
+            if (!Settings.MayAccessPort((ushort)(port + i))) return false; // admin_io_okay: not the domain's port, the guest gets its #GP
         var c = Cpu;
         c.SyncDevicesBeforeIo();
         if (isIn)

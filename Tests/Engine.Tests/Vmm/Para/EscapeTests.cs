@@ -103,7 +103,7 @@ public class EscapeTests
     [Fact]
     public void Io_to_a_permitted_port_is_emulated()
     {
-        var (run, _) = Run("    mov al, 'X'\n    out 0xE9, al\n    mov dx, 0xE9\n    mov al, 'Y'\n    out dx, al\n" + Poweroff);
+        var (run, _) = Run(Iopl(1) + "    mov al, 'X'\n    out 0xE9, al\n    mov dx, 0xE9\n    mov al, 'Y'\n    out dx, al\n" + Poweroff + IoplData);
         Assert.Equal("XY", run.ConsoleText);
         var traps = run.Exits.Where(e => e.Kind == VmExitKind.Trap).ToArray();
         Assert.Equal(2, traps.Length);
@@ -117,7 +117,7 @@ public class EscapeTests
     [Fact]
     public void The_exit_port_through_emulated_io_stops_the_run_with_its_code()
     {
-        var (run, _) = Run("    mov al, 7\n    out 0xF4, al\n    hlt\n");
+        var (run, _) = Run(Iopl(1) + "    mov al, 7\n    out 0xF4, al\n    hlt\n" + IoplData);
         Assert.Equal(StopReason.ExitPort, run.StopReason);
         Assert.Equal(7, run.ExitCode);
     }
@@ -125,13 +125,57 @@ public class EscapeTests
     [Fact]
     public void Io_is_refused_without_permission()
     {
-        var (unpriv, m1) = Run("    mov al, 'X'\n    out 0xE9, al\n", "privileged: false");
+        var (unpriv, m1) = Run(Iopl(1) + "    mov al, 'X'\n    out 0xE9, al\n" + IoplData, "privileged: false");
         Assert.Contains("general_protection", m1.StopMessage);
         Assert.Equal("", unpriv.ConsoleText);
-        var (pit, m2) = Run("    in al, 0x40\n"); // the PIT is Xen's, even for dom0
-        Assert.Contains("at E019:00010000 (in al,40h)", m2.StopMessage);
-        var (listed, _) = Run("    mov al, 'Z'\n    out 0xE9, al\n" + Poweroff, "privileged: false\nio-ports: [0xE9]");
+        var (pit, m2) = Run(Iopl(1) + "    in al, 0x40\n" + IoplData); // the PIT is Xen's, even for dom0
+        Assert.Contains("(in al,40h)", m2.StopMessage);
+        var (listed, _) = Run(Iopl(1) + "    mov al, 'Z'\n    out 0xE9, al\n" + Poweroff + IoplData, "privileged: false\nio-ports: [0xE9]");
         Assert.Equal("Z", listed.ConsoleText);
+    }
+
+    /// <summary>physdev_op (33) PHYSDEVOP_set_iopl (6) with the given level.</summary>
+    private static string Iopl(int level) => $"    mov dword [iopl_arg], {level}\n" + Call(33, "6", "iopl_arg");
+    private const string IoplData = "\n    jmp $\niopl_arg: dd 0\n";
+
+    [Fact]
+    public void Io_needs_the_virtual_iopl()
+    {
+        var (run, mon) = Run("    mov al, 'X'\n    out 0xE9, al\n" + IoplData);
+        Assert.Equal("", run.ConsoleText);
+        Assert.Contains("general_protection at E019:00010002 (out 0E9h,al)", mon.StopMessage);
+    }
+
+    [Fact]
+    public void Cli_and_sti_are_no_ops_under_the_virtual_iopl()
+    {
+        var (run, mon) = Run(Iopl(1) + "    cli\n    sti\n" + Poweroff + IoplData);
+        var traps = run.Exits.Where(e => e.Kind == VmExitKind.Trap).ToArray();
+        Assert.Equal(new[] { "emulated cli as a no-op (virtual IOPL 1)", "emulated sti as a no-op (virtual IOPL 1)" }, traps.Select(t => t.Action));
+        Assert.Equal(1u, mon.VirtualIopl);
+        Assert.Equal("domain shut down: poweroff", mon.StopMessage);
+    }
+
+    [Fact]
+    public void Physdev_op_set_iopl_checks_its_argument()
+    {
+        var (run, mon) = Run(Iopl(4) + Call(33, "6", "0xFC000000") + Call(33, "12", "iopl_arg") + Iopl(3) + Poweroff + IoplData);
+        Assert.Equal(new[] { -22, -14, -38, 0, 0 }, Results(run));
+        Assert.Equal("physdev_op", Hypercalls(run)[0].Reason);
+        Assert.Equal(33, Hypercalls(run)[0].ReasonNumber);
+        Assert.Equal(3u, mon.VirtualIopl);
+    }
+
+    [Fact]
+    public void Ring_3_io_needs_virtual_iopl_3()
+    {
+        const string user = "    mov al, 'U'\n    out 0xE9, al\n    mov eax, 0\n    int 0x80\n";
+        string Kernel(int level) => Iopl(level) + RingThree.Enter(user, syscallHandler: "sys") + "gp_handler:\n" + Poweroff + "sys:\n    mov eax, 29\n    mov ebx, 2\n    mov ecx, shutdown_reason\n    int 0x82\n" + IoplData;
+        var (low, _) = Run(Kernel(1), max: 200_000);
+        Assert.Equal("", low.ConsoleText);
+        Assert.Contains(low.Exits, e => e.Reason == "general_protection" && e.Cpl == 3 && e.Action.StartsWith("reflected"));
+        var (high, _) = Run(Kernel(3), max: 200_000);
+        Assert.Equal("U", high.ConsoleText);
     }
 
     [Fact]
