@@ -28,6 +28,7 @@ public class XenIncludeTests
     HYPERVISOR_event_channel_op EVTCHNOP_send, msg
     HYPERVISOR_vcpu_op VCPUOP_is_up, 0, 0
     HYPERVISOR_fpu_taskswitch 1
+    HYPERVISOR_physdev_op PHYSDEVOP_set_iopl, msg
     XEN_CLI ebx
     XEN_STI ebx
     XEN_CPUID
