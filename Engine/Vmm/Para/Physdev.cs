@@ -10,7 +10,7 @@ namespace VirtLab.Engine.Vmm.Para;
 /// </summary>
 public sealed partial class ParaMonitor
 {
-    /// <summary>PHYSDEVOP_set_iopl (public/physdev.h, recalled).</summary>
+    /// <summary>PHYSDEVOP_set_iopl = 6 (xen/include/public/physdev.h, checked against the header).</summary>
     public const uint PhysdevOpSetIopl = 6;
 
     private uint _virtualIopl;

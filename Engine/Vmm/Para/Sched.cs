@@ -71,7 +71,7 @@ public sealed partial class ParaMonitor
         return 0;
     }
 
-    /// <summary>XENVER_* (public/version.h, recalled).</summary>
+    /// <summary>XENVER_* (xen/include/public/version.h, checked against the header).</summary>
     public enum XenVer { Version = 0, Extraversion = 1, CompileInfo = 2, Capabilities = 3, Changeset = 4, PlatformParameters = 5, GetFeatures = 6, Pagesize = 7 }
 
     /// <summary>xen_version (17): Xen 3.0 on x86_32 non-PAE.</summary>

@@ -13,7 +13,7 @@ namespace VirtLab.Engine.Vmm.Para;
 /// </summary>
 public sealed partial class ParaMonitor
 {
-    /// <summary>VCPUOP_* numbers (public/vcpu.h, recalled: check against the header).</summary>
+    /// <summary>VCPUOP_* numbers (xen/include/public/vcpu.h, checked against the header).</summary>
     public enum VcpuOp { Initialise = 0, Up = 1, Down = 2, IsUp = 3, GetRunstateInfo = 4, RegisterRunstateMemoryArea = 5, SetPeriodicTimer = 6, StopPeriodicTimer = 7, SetSingleshotTimer = 8, StopSingleshotTimer = 9 }
 
     private const long DefaultPeriodNs = 10_000_000, MinPeriodNs = 1_000_000;
