@@ -52,6 +52,9 @@ if ($LASTEXITCODE -ne 0) { $out | Write-Host; throw "VirtLab.Bench vtx-exits exi
 $out | Write-Host
 Invoke-Pwsh (Join-Path $PSScriptRoot 'Measure-ExitHandler.ps1') @('-Root', $Root)
 
+Write-Host '--- paravirtualization: hypercalls per second and the PV kernel against its native twin ---'
+Invoke-Pwsh (Join-Path $PSScriptRoot 'Measure-Para.ps1') @('-Root', $Root)
+
 Write-Host '--- assembler: source lines per second (the issue asks for at least 100,000) ---'
 foreach ($corpus in 'instructions32.asm', 'instructions16.asm') {
     $file = Join-Path $Root "Tests/Engine.Tests/Assembly/Corpus/$corpus"
