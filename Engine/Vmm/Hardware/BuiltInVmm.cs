@@ -117,7 +117,7 @@ public static class BuiltInVmm
             uint value = cpu.R[(q >> 8) & 7];
             var shadowField = cr == 0 ? VmcsField.Cr0ReadShadow : VmcsField.Cr4ReadShadow;
             // The guest's own rules first (reserved bits, PG without PE): its MOV would #GP.
-            if (!ValidGuestWrite(cr, value)) { exit.Inject((byte)ExceptionVector.GP, EventType.HardwareException, 0); return; }
+            if (!ValidGuestWrite(cr, value)) { exit.Inject("gp", 0); return; }
             // The guest sees what it wrote; the CPU runs with the VMM's fixed bits (CR0.NE, CR4.VMXE) and ET.
             v.Set(shadowField, value);
             v.Set(cr == 0 ? VmcsField.GuestCr0 : VmcsField.GuestCr4, cr == 0 ? value | 0x20u | 0x10u : value | 0x2000u);

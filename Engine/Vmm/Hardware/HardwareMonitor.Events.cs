@@ -72,7 +72,8 @@ public sealed partial class HardwareMonitor
         else exits = ExceptionBitmapHas(v);
         if (!exits) return ExceptionDisposition.Deliver;
 
-        bool hasError = ExceptionNames.HasErrorCode(v);
+        // 27.2.2: bit 11 says the exception would have pushed an error code, which none does in real mode.
+        bool hasError = ExceptionNames.HasErrorCode(v) && cpu.ProtectedMode;
         ulong q = 0;
         if (vector == ExceptionVector.PF)
         {

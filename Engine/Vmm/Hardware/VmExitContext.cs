@@ -99,11 +99,13 @@ public sealed class VmExitContext
         Action = VmExitAction.Inject;
     }
 
-    /// <summary>Injects a hardware exception by its mnemonic or number (<c>gp</c>, <c>#UD</c>, <c>14</c>), with the error code the vector needs.</summary>
+    /// <summary>Injects a hardware exception by its mnemonic or number (<c>gp</c>, <c>#UD</c>, <c>14</c>), with the error code the vector needs (none in real mode).</summary>
     public void Inject(string exception, uint? errorCode = null)
     {
         var v = ExceptionNames.Parse(exception);
-        Inject((byte)v, EventType.HardwareException, ExceptionNames.HasErrorCode(v) ? errorCode ?? 0 : null);
+        // An error code goes with the vectors that push one, and only in protected mode (26.2.1.3).
+        bool pushes = ExceptionNames.HasErrorCode(v) && (Vmcs.Get(VmcsField.GuestCr0) & 1) != 0;
+        Inject((byte)v, EventType.HardwareException, pushes ? errorCode ?? 0 : null);
     }
 
     /// <summary>Stops the run after this exit; <paramref name="message"/> says why (shown on the run).</summary>
