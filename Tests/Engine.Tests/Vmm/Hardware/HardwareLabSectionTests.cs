@@ -106,3 +106,71 @@ public class HardwareLabSectionTests
         Assert.Empty(native.Exits);
     }
 }
+
+public class HardwareContinuationTests
+{
+    private const string Yaml = """
+        name: cont
+        guests:
+          - name: g
+            start: protected32
+            mode: hardware
+            memory:
+              - name: ram
+                base: 0
+                size: 1MiB
+                at: 0x10000
+                asm: |
+                  start:
+                      xor eax, eax
+                      cpuid
+                      inc esi
+                      cpuid
+                      inc esi
+                      hlt
+        """;
+
+    [Fact]
+    public void A_run_cut_by_its_budget_continues_under_the_same_vmcs()
+    {
+        var guest = Lab.FromYaml(Yaml).Guests[0];
+        var first = guest.Run(maxInstructions: 3);
+        Assert.Equal(StopReason.BudgetExhausted, first.StopReason);
+        var monitor = guest.Monitor;
+        var rest = guest.Continue(100);
+        Assert.Same(monitor, guest.Monitor);
+        Assert.Equal(StopReason.Halted, rest.StopReason);
+        Assert.Equal(2u, guest.Machine.Cpu.Esi);
+        Assert.Equal(first.Exits.Count + rest.Exits.Count, monitor!.Exits.Count);
+        Assert.Equal(new[] { "Cpuid", "Hlt" }, rest.Exits.Select(e => e.Reason));
+    }
+
+    [Fact]
+    public void A_run_stopped_by_a_handler_continues_with_vmresume()
+    {
+        var guest = Lab.FromYaml(Yaml).Guests[0];
+        int calls = 0;
+        guest.ExitHandlers[VmExitReason.Cpuid] = x => { if (calls++ == 0) { x.Skip(); x.Stop("first CPUID"); } };
+        var first = guest.Run();
+        Assert.Equal(StopReason.MonitorStop, first.StopReason);
+        Assert.Equal("first CPUID", first.StopMessage);
+        var monitor = (HardwareMonitor)guest.Monitor!;
+        Assert.False(monitor.InNonRootOperation);
+        Assert.Equal(StopReason.MonitorStop, guest.Machine.Run(10).StopReason); // nothing runs in root operation
+        var rest = guest.Continue(100);
+        Assert.Equal(StopReason.Halted, rest.StopReason);
+        Assert.Equal(2u, guest.Machine.Cpu.Esi);
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public void Stepping_a_hardware_guest_takes_its_exits()
+    {
+        var guest = Lab.FromYaml(Yaml).Guests[0];
+        guest.Run(maxInstructions: 1);
+        var machine = guest.Machine;
+        machine.Step(); // CPUID: an exit, emulated by the built-in VMM
+        Assert.Equal(HardwareGuest.Code + 4, machine.Cpu.Eip);
+        Assert.Equal("Cpuid", guest.Monitor!.Exits[^1].Reason);
+    }
+}
