@@ -23,7 +23,20 @@ public sealed partial class ParaMonitor
     private static bool IsSelf(uint domid) => domid == DomidSelf || domid == 0;
 
     /// <summary>mmu_update (1): { u64 ptr; u64 val; } × count; &amp;done receives how many succeeded; the first failure stops the batch.</summary>
-    private int MmuUpdate(HypercallCall c)
+    private int MmuUpdate(HypercallCall c) => Batch(c, 16, req =>
+    {
+        ulong ptr = BitConverter.ToUInt64(req, 0), val = BitConverter.ToUInt64(req, 8);
+        int rc = MmuUpdateOne(ptr, val);
+        if (rc != 0) { c.Fields["failed-ptr"] = ptr; c.Fields["failed-val"] = val; }
+        return rc;
+    });
+
+    /// <summary>
+    /// The batch of mmu_update and mmuext_op (Xen's do_mmu_update / do_mmuext_op): EBX = the requests of
+    /// <paramref name="size"/> bytes, ECX = count, EDX = &amp;done (or 0), ESI = domid (DOMID_SELF only); the
+    /// first failure stops the batch, and done says how many succeeded.
+    /// </summary>
+    private int Batch(HypercallCall c, uint size, Func<byte[], int> one)
     {
         uint count = c.Ecx;
         c.Fields["count"] = count;
@@ -32,11 +45,10 @@ public sealed partial class ParaMonitor
         uint done = 0;
         for (; done < count; done++)
         {
-            var req = _guest.Read(c.Ebx + done * 16, 16);
+            var req = _guest.Read(c.Ebx + done * size, (int)size);
             if (req is null) { rc = -EFAULT; break; }
-            ulong ptr = BitConverter.ToUInt64(req, 0), val = BitConverter.ToUInt64(req, 8);
-            rc = MmuUpdateOne(ptr, val);
-            if (rc != 0) { c.Fields["failed-ptr"] = ptr; c.Fields["failed-val"] = val; break; }
+            rc = one(req);
+            if (rc != 0) break;
         }
         c.Fields["done"] = done;
         if (c.Edx != 0 && !_guest.TryWriteUInt32(c.Edx, done)) return -EFAULT;
@@ -101,23 +113,15 @@ public sealed partial class ParaMonitor
     /// <summary>mmuext_op (26): { u32 cmd; u32 arg1; u32 arg2; } × count; &amp;done; domid.</summary>
     private int MmuextOperation(HypercallCall c)
     {
-        uint count = c.Ecx;
-        c.Fields["count"] = count;
-        if (!IsSelf(c.Esi)) return -ESRCH;
-        int rc = 0;
-        uint done = 0;
-        for (; done < count; done++)
+        bool first = true;
+        return Batch(c, 12, op =>
         {
-            var op = _guest.Read(c.Ebx + done * 12, 12);
-            if (op is null) { rc = -EFAULT; break; }
             uint cmd = BitConverter.ToUInt32(op, 0), arg1 = BitConverter.ToUInt32(op, 4), arg2 = BitConverter.ToUInt32(op, 8);
-            if (done == 0) c.Fields["cmd"] = cmd;
-            rc = MmuextOne((MmuextCmd)cmd, arg1, arg2);
-            if (rc != 0) { c.Fields["failed-cmd"] = cmd; c.Fields["failed-arg1"] = arg1; break; }
-        }
-        c.Fields["done"] = done;
-        if (c.Edx != 0 && !_guest.TryWriteUInt32(c.Edx, done)) return -EFAULT;
-        return rc;
+            if (first) { c.Fields["cmd"] = cmd; first = false; }
+            int rc = MmuextOne((MmuextCmd)cmd, arg1, arg2);
+            if (rc != 0) { c.Fields["failed-cmd"] = cmd; c.Fields["failed-arg1"] = arg1; }
+            return rc;
+        });
     }
 
     private int MmuextOne(MmuextCmd cmd, uint arg1, uint arg2)
