@@ -126,6 +126,8 @@ public sealed class StartGuestCommand : PSCmdlet
         var progress = new LatestProgress();
         var clock = Stopwatch.StartNew();
         var handlers = _handlers?.ToDictionary(h => h.Reason, h => h.Handler);
+        if (handlers is { Count: > 0 } && mode != GuestMode.Hardware)
+            WriteWarning($"-ExitHandler applies to Hardware mode; guest '{guest.Name}' runs in {mode} mode, so its handlers are not used.");
         // A scriptblock runs only on its runspace's thread: with scripted handlers the run happens here.
         bool scripted = handlers is { Count: > 0 } || guest.ExitHandlers.Values.Any(h => h.Target is ScriptExitHandler);
         if (scripted && mode == GuestMode.Hardware)

@@ -112,6 +112,14 @@ Describe 'Start-Guest -Mode Hardware' {
         ($run | Get-VmExit -Reason Cpuid).Action | Should -Be 'injected #UD'
     }
 
+    It 'warns that -ExitHandler does nothing outside Hardware mode' {
+        $lab = New-VirtLab $HelloYaml
+        $run = $lab | Start-Guest -Mode Native -ExitHandler @{ Cpuid = {} } -WarningVariable w -WarningAction SilentlyContinue
+        $run.StopReason | Should -Be 'ExitPort'
+        $w.Count | Should -Be 1
+        "$($w[0])" | Should -BeLike '*applies to Hardware mode*Native mode*'
+    }
+
     It 'rejects an unknown reason with the nearest name' {
         $lab = New-VirtLab -Yaml $CpuidLab
         { $lab | Start-Guest -ExitHandler @{ Cpuidd = {} } } | Should -Throw -ErrorId 'BadExitHandler,VirtLab.Cmdlets.StartGuestCommand' -ExpectedMessage "*did you mean 'Cpuid'*"
