@@ -69,11 +69,18 @@ public sealed partial class Cpu
     /// instruction) raises #DB with EIP at the next instruction. RF is cleared once an instruction
     /// completes. A MOV SS/POP SS shadow defers the traps by one instruction, as on hardware.
     /// </summary>
+    /// <summary>DR6 as it was before the last #DB wrote it: a VM exit on #DB happens before DR6 changes (SDM Vol. 3C 27.1).</summary>
+    public uint Dr6BeforeDebug { get; internal set; }
+
+    /// <summary>The DR6 bits the last #DB reported (B0-B3, BS): what VT-x puts in the exit qualification (table 27-1).</summary>
+    public uint DebugExceptionBits { get; internal set; }
+
     private void ExecuteWithDebugChecks()
     {
         ref var cs = ref Segments[(int)SegmentRegister.CS];
         if (_instructionBreakpointsArmed && (_flags & RF) == 0 && InstructionBreakpointHits(cs.Base + Eip) is var hits and not 0)
         {
+            Dr6BeforeDebug = Dr[6]; DebugExceptionBits = hits;
             Dr[6] = (Dr[6] & ~0xFu) | hits;
             FaultsDelivered++;
             RaiseException(ExceptionVector.DB, null, Eip);
@@ -91,6 +98,7 @@ public sealed partial class Cpu
         uint bits = _dataBreakHits;
         if (singleStep && !_softwareInterruptInStep) bits |= 0x4000;
         if (bits == 0) return;
+        Dr6BeforeDebug = Dr[6]; DebugExceptionBits = bits;
         Dr[6] = (Dr[6] & ~0xFu) | bits;
         RaiseTrap(ExceptionVector.DB);
     }

@@ -139,6 +139,7 @@ public static class BuiltInVmm
         var type = (EventType)((info >> 8) & 7);
         byte vector = (byte)info;
         if (vector == (byte)ExceptionVector.PF) exit.Cpu.Cr2 = (uint)exit.Qualification; // the VMM sets CR2 before injecting a #PF
+        if (vector == (byte)ExceptionVector.DB) exit.Cpu.Dr[6] = (exit.Cpu.Dr[6] & ~0xFu) | (uint)exit.Qualification; // and DR6 before a #DB
         exit.Inject(vector, type, (info & 0x800) != 0 ? (uint)exit.Vmcs.Get(VmcsField.VmExitIntrErrorCode) : null);
     }
 

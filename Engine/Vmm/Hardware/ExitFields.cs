@@ -62,6 +62,7 @@ internal static class ExitFields
                     if ((info & 0x800) != 0) f["error-code"] = v.InterruptionErrorCode;
                 }
                 if (reason == VmExitReason.ExceptionOrNmi && (info & 0xFF) == 14) f["linear-address"] = (uint)q;
+                if (reason == VmExitReason.ExceptionOrNmi && (info & 0xFF) == 1) { f["breakpoints"] = (uint)(q & 0xF); f["single-step"] = (q & 0x4000) != 0; }
                 break;
             }
             case VmExitReason.EptViolation:

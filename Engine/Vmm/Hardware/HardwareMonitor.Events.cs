@@ -80,6 +80,11 @@ public sealed partial class HardwareMonitor
             q = cpu.Cr2;           // 27.2.1: the faulting linear address
             cpu.Cr2 = cpu.Cr2BeforeFault; // the exit comes before delivery, which is what writes CR2
         }
+        else if (vector == ExceptionVector.DB)
+        {
+            q = cpu.DebugExceptionBits & 0x600F; // table 27-1: B0-B3, BD, BS
+            cpu.Dr[6] = cpu.Dr6BeforeDebug;     // DR6 is not written by a VM exit on #DB
+        }
         var info = new ExitInfo
         {
             Reason = VmExitReason.ExceptionOrNmi, Rip = cpu.Eip, Qualification = q,
@@ -90,6 +95,7 @@ public sealed partial class HardwareMonitor
         if (action == VmExitAction.Emulate)
         {
             if (vector == ExceptionVector.PF) cpu.Cr2 = (uint)q;
+            if (vector == ExceptionVector.DB) cpu.Dr[6] = (cpu.Dr[6] & ~0xFu) | (uint)q;
             return ExceptionDisposition.Deliver;
         }
         return ExceptionDisposition.Handled; // injected, resumed or stopped by the VMM

@@ -292,4 +292,33 @@ public class EventExitTests
         Assert.Equal(C + 2, window.GuestEip); // after the handler's IRET, back at the NOP after CPUID
         Assert.Equal(StopReason.Halted, r.StopReason);
     }
+
+    [Fact]
+    public void A_single_step_debug_exception_exits_with_bs_in_the_qualification_and_dr6_untouched()
+    {
+        const string yaml = """
+                rings:
+                  interrupts:
+                    1: db_handler
+            """;
+        uint dr6AtExit = 0;
+        var (g, m, r) = HardwareGuest.Run("""
+            pushfd
+            or dword [esp], 0x100
+            popfd
+            nop
+            hlt
+            db_handler:
+            mov ebx, dr6
+            mov al, 1
+            out 0xF4, al
+            """, s => s.ExceptionBitmap = 1 << 1, extraGuestYaml: yaml, beforeRun: mon =>
+            mon.Handlers[VmExitReason.ExceptionOrNmi] = x => dr6AtExit = x.Cpu.Dr[6]);
+        var e = m.Exits.First(x => x.ReasonNumber == 0);
+        Assert.Equal(0x4000ul, e.Qualification);          // table 27-1: BS
+        Assert.Equal(true, e.Fields["single-step"]);
+        Assert.Equal(0u, dr6AtExit & 0x4000);             // the exit left DR6 alone
+        Assert.Equal(0x4000u, g.Machine.Cpu.Ebx & 0x4000); // the reflected #DB set BS for the guest
+        Assert.Equal(1, r.ExitCode);
+    }
 }
