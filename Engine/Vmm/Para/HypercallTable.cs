@@ -50,6 +50,7 @@ public sealed partial class ParaMonitor
         t[(int)Hypercall.SchedOp] = (m, c) => m.SchedOperation(c, compat: false);
         t[(int)Hypercall.EventChannelOp] = (m, c) => m.EventChannelOperation(c);
         t[(int)Hypercall.PhysdevOp] = (m, c) => m.PhysdevOperation(c);
+        t[(int)Hypercall.Multicall] = (m, c) => m.Multicall(c);
         return t;
     }
 

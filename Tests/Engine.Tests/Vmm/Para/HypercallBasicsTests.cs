@@ -122,11 +122,11 @@ msg: db ""ok""");
     [Fact]
     public void Unknown_and_unimplemented_hypercalls_return_enosys()
     {
-        var (run, _) = Run(Call(11) + Call(99) + Call(-1) + Call(13) + Poweroff);
+        var (run, _) = Run(Call(11) + Call(99) + Call(-1) + Call(12) + Poweroff);
         var h = Hypercalls(run);
         Assert.Equal(new[] { ENOSYS, ENOSYS, ENOSYS, ENOSYS, 0 }, Results(run));
         Assert.Equal("hypercall_11", h[0].Reason);
-        Assert.Equal("multicall", h[3].Reason);
+        Assert.Equal("memory_op", h[3].Reason);
         Assert.Contains("not implemented", h[3].Action);
     }
 

@@ -24,6 +24,7 @@ public class XenIncludeTests
     HYPERVISOR_mmu_update msg, 1, 0, DOMID_SELF
     HYPERVISOR_mmuext_op msg, 1, 0, DOMID_SELF
     HYPERVISOR_update_va_mapping 0x40000, 0x41003, UVMF_INVLPG
+    HYPERVISOR_multicall msg, 1
     HYPERVISOR_set_timer_op 1000, 0
     HYPERVISOR_event_channel_op EVTCHNOP_send, msg
     HYPERVISOR_vcpu_op VCPUOP_is_up, 0, 0
