@@ -151,7 +151,7 @@ public sealed class GuestInstance
         {
             Lab = _lab, Guest = Name, Mode = monitor.Mode, StopReason = reason, Cancelled = cancelled, ExitCode = exitCode,
             ConsoleText = machine.Console.Text, PostCodes = machine.PostPort.Codes.ToArray(), InstructionsRetired = retired,
-            MaxInstructions = max, Exits = monitor.Exits.Skip(firstExit).ToArray(), SimulatedCycles = monitor.Cycles - startCycles, HostTime = clock.Elapsed,
+            MaxInstructions = max, Exits = monitor.Exits.Count - firstExit > 10_000 ? new ExitSlice(monitor.Exits, firstExit, monitor.Exits.Count - firstExit) : monitor.Exits.Skip(firstExit).ToArray(), SimulatedCycles = monitor.Cycles - startCycles, HostTime = clock.Elapsed,
             Registers = GuestRegisters.Snapshot(machine.Cpu), FaultsDelivered = faults, MemorySnapshots = snapshots,
             StopMessage = reason == StopReason.MonitorStop || reason == StopReason.TripleFault ? monitor.StopMessage : null,
         };

@@ -173,4 +173,36 @@ public class HardwareContinuationTests
         Assert.Equal(HardwareGuest.Code + 4, machine.Cpu.Eip);
         Assert.Equal("Cpuid", guest.Monitor!.Exits[^1].Reason);
     }
+
+    [Fact]
+    public void A_run_with_many_exits_reads_its_records_on_demand()
+    {
+        var guest = Lab.FromYaml("""
+            name: many
+            guests:
+              - name: g
+                start: protected32
+                mode: hardware
+                memory:
+                  - name: ram
+                    base: 0
+                    size: 1MiB
+                    at: 0x10000
+                    asm: |
+                      start:
+                          xor eax, eax
+                          cpuid
+                          mov ecx, 30000
+                      again:
+                          out 0x80, al
+                          loop again
+                          hlt
+            """).Guests[0];
+        var run = guest.Run();
+        Assert.True(run.Exits.Count > 10_000, $"{run.Exits.Count} exits");
+        Assert.Equal("Cpuid", run.Exits[0].Reason);
+        Assert.Equal("Hlt", run.Exits[^1].Reason);
+        Assert.Equal(run.Exits.Count, run.Exits.Count());
+        Assert.Throws<ArgumentOutOfRangeException>(() => run.Exits[run.Exits.Count]);
+    }
 }
