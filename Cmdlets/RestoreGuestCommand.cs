@@ -35,6 +35,9 @@ public sealed class RestoreGuestCommand : PSCmdlet
         string target = cp.Guest is null ? "the machine" : $"guest '{cp.Guest.Name}'";
         if (!ShouldProcess(target, $"Restore checkpoint '{cp.Name}' ({cp.Cs:X4}:{cp.Eip:X8}, {cp.InstructionsRetired} instructions)")) return;
         cp.Machine.RestoreCheckpoint(cp.State);
+        // A checkpoint holds the machine (CPU, memory, devices), not the technique beside it.
+        if (cp.Machine.Cpu.Monitor is Engine.Vmm.Para.ParaMonitor)
+            WriteWarning($"{target} runs under the paravirtual hypervisor, whose own state (page types, event channels, timers) is not part of a checkpoint: it stays as it was before the restore. Start-Guest again for a consistent run.");
         if (PassThru) WriteObject(cp);
     }
 }

@@ -41,5 +41,6 @@ public sealed partial class Cpu
         FlushTlb();
         FlushCodeCache();
         _currentBlock = null;
+        Monitor?.OnStateRestored(this);
     }
 }

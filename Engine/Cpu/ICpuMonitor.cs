@@ -79,6 +79,9 @@ public interface ICpuMonitor
     /// <summary>Instructions the CPU may run before the monitor's next timed event (a VT-x preemption timer): the run loop stops there for <see cref="OnInstructionBoundary"/>.</summary>
     long InstructionsUntilEvent => long.MaxValue;
 
+    /// <summary>The CPU's state was just restored from a checkpoint: a monitor that keeps a copy of it (VT-x's guest-state area) takes it again.</summary>
+    void OnStateRestored(Cpu cpu) { }
+
     /// <summary>True while the monitor wants a boundary after every instruction (monitor trap flag): the CPU then runs one instruction at a time.</summary>
     bool StepInstructions => false;
 

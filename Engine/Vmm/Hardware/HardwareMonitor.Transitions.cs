@@ -166,6 +166,12 @@ public sealed partial class HardwareMonitor
         return true;
     }
 
+    /// <summary>A checkpoint was restored: the guest-state area takes the restored CPU state, so a later VMRESUME enters it and not the state before the restore.</summary>
+    public void OnStateRestored(Cpu cpu)
+    {
+        if (_machine is not null && ReferenceEquals(cpu, _machine.Cpu)) GuestStateArea.Save(cpu, Vmcs, cpu.Eip);
+    }
+
     /// <summary>
     /// Before a run or continuation: VMRESUME when the last run left the processor in root operation (a
     /// stop by the VMM or a failed entry), from the VMCS as it is now (edit it to fix a failed entry).

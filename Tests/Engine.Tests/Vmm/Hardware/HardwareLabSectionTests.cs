@@ -205,4 +205,20 @@ public class HardwareContinuationTests
         Assert.Equal(run.Exits.Count, run.Exits.Count());
         Assert.Throws<ArgumentOutOfRangeException>(() => run.Exits[run.Exits.Count]);
     }
+
+    [Fact]
+    public void Restoring_a_checkpoint_after_a_vmm_stop_resumes_from_the_checkpoint()
+    {
+        var guest = Lab.FromYaml(Yaml).Guests[0];
+        guest.ExitHandlers[VmExitReason.Hlt] = x => x.Stop("halt");
+        guest.Run(maxInstructions: 2);                     // xor, cpuid: non-root, at the first INC
+        var checkpoint = guest.Machine.CreateCheckpoint();
+        var stopped = guest.Continue(100);                 // to the HLT, where the VMM stops in root operation
+        Assert.Equal(StopReason.MonitorStop, stopped.StopReason);
+        Assert.Equal(2u, guest.Machine.Cpu.Esi);
+        guest.Machine.RestoreCheckpoint(checkpoint);       // ESI = 0 again, at the first INC
+        var again = guest.Continue(100);                   // VMRESUME enters the restored state
+        Assert.Equal(2u, guest.Machine.Cpu.Esi);
+        Assert.Equal(new[] { "Cpuid", "Hlt" }, again.Exits.Select(e => e.Reason));
+    }
 }
