@@ -159,3 +159,14 @@ Describe 'para-bench' {
         $run.SimulatedCycles | Should -Be ($guestInstructions + 20001 * $cost)
     }
 }
+
+Describe 'Restore-Guest under the paravirtual hypervisor' {
+    It 'warns that the hypervisor''s own state is not in the checkpoint' {
+        $lab = New-VirtLab (Join-Path $LabsDir 'para-hypercalls.yaml')
+        $null = $lab | Start-Guest -Mode Para
+        $cp = $lab.Guests[0] | Checkpoint-Guest
+        $cp | Restore-Guest -WarningVariable w -WarningAction SilentlyContinue
+        $w.Count | Should -Be 1
+        "$($w[0])" | Should -BeLike '*paravirtual hypervisor*page types, event channels, timers*not part of a checkpoint*'
+    }
+}
