@@ -116,7 +116,8 @@ internal sealed class HardwareReader
                             : $" (settings: {string.Join(", ", Keys)}, or a VMX control by name such as hlt-exiting; see Labs/README.md)";
                         throw _s.Error(k, error.Contains(';') ? error.TrimEnd('.') : $"unknown setting '{key}' in {where}{hint}");
                     }
-                    h.Controls[control] = _s.Bool(v, $"the control {control.QualifiedName}");
+                    // A control named with no value (`use-io-bitmaps:`) is set, as the issue's shorthand writes it.
+                    h.Controls[control] = v is YamlScalarNode { } sv && YamlSchema.IsNull(sv) || _s.Bool(v, $"the control {control.QualifiedName}");
                     break;
             }
         }

@@ -15,7 +15,7 @@ public class HardwareLabSectionTests
             mode: hardware
             hardware:
               hlt-exiting: false
-              use-io-bitmaps: true
+              use-io-bitmaps:
               rdtsc-exiting: true
               io-bitmap: [0x80, 0x3f8-0x3ff]
               msr-bitmap: {read: [0x174], write: [0x10, 0xC0000080]}
