@@ -20,9 +20,47 @@ public enum EventType
 /// <summary>An event the CPU is delivering through the IDT (or IVT): what VT-x records as IDT-vectoring information when delivery causes a VM exit.</summary>
 public readonly record struct DeliveringEvent(byte Vector, EventType Type, uint? ErrorCode);
 
+/// <summary>The registers event delivery changes (stack, CS:EIP, EFLAGS, segments, CPL), kept so a monitor can see the state before a delivery it interrupts.</summary>
+internal sealed class DeliveryRegisters
+{
+    public readonly SegmentCache[] Segments = new SegmentCache[6];
+    public uint Esp, Eip, EFlags;
+    public int Cpl;
+    public bool Halted;
+}
+
 /// <summary>Event injection and the record of the event being delivered.</summary>
 public sealed partial class Cpu
 {
+    private readonly DeliveryRegisters _beforeDelivery = new();
+
+    /// <summary>Copies the registers delivery changes into <paramref name="into"/> (a new copy when null).</summary>
+    internal DeliveryRegisters CaptureDeliveryRegisters(DeliveryRegisters? into = null)
+    {
+        var r = into ?? new DeliveryRegisters();
+        Array.Copy(Segments, r.Segments, 6);
+        r.Esp = R[4]; r.Eip = Eip; r.EFlags = GetEFlags(); r.Cpl = _cpl; r.Halted = Halted;
+        return r;
+    }
+
+    /// <summary>Puts back registers captured by <see cref="CaptureDeliveryRegisters"/>.</summary>
+    internal void RestoreDeliveryRegisters(DeliveryRegisters r)
+    {
+        Array.Copy(r.Segments, Segments, 6);
+        R[4] = r.Esp; Eip = r.Eip;
+        _flags = (r.EFlags | 2) & ~0x8028u & 0x003F_7FD7; _lazyMask = 0;
+        _cpl = r.Cpl; Halted = r.Halted;
+        UpdatePagingState();
+        _breakBlock = true;
+    }
+
+    /// <summary>
+    /// While <see cref="EventBeingDelivered"/> is set: the registers as they were before its delivery
+    /// began (VT-x saves that state when a VM exit interrupts event delivery, SDM Vol. 3C 27.3.4). Only
+    /// kept when a monitor is attached.
+    /// </summary>
+    internal DeliveryRegisters? RegistersBeforeDelivery => EventBeingDelivered is not null && Monitor is not null ? _beforeDelivery : null;
+
     /// <summary>The event whose delivery is in progress (an exit during delivery reports it as IDT-vectoring information), or null.</summary>
     public DeliveringEvent? EventBeingDelivered { get; private set; }
 

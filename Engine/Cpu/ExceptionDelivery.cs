@@ -118,6 +118,7 @@ public sealed partial class Cpu
 
     private void DeliverInterrupt(byte vector, uint? errorCode, bool software)
     {
+        if (Monitor is not null) CaptureDeliveryRegisters(_beforeDelivery);
         EventBeingDelivered = new DeliveringEvent(vector, _nextDeliveryType, errorCode);
         _nextDeliveryType = EventType.HardwareException;
         Halted = false;

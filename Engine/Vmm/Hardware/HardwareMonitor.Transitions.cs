@@ -22,10 +22,26 @@ public sealed partial class HardwareMonitor
     /// handler and enters again. Returns the action, so the caller knows whether the instruction or
     /// event should take effect natively (<see cref="VmExitAction.Emulate"/>).
     /// </summary>
-    private VmExitAction TakeExit(in ExitInfo e)
+    private VmExitAction TakeExit(in ExitInfo info)
     {
         var cpu = Machine.Cpu;
         var v = Vmcs;
+        var e = info;
+        // 27.3.4: an exit during event delivery saves the state from before the delivery began (the
+        // event is in the IDT-vectoring information); for a software interrupt or exception, RIP is the
+        // instruction and the exit instruction length its length, so the VMM can inject it again.
+        DeliveryRegisters? midDelivery = null;
+        if (cpu.RegistersBeforeDelivery is { } before && cpu.EventBeingDelivered is { } vectoring)
+        {
+            midDelivery = cpu.CaptureDeliveryRegisters();
+            cpu.RestoreDeliveryRegisters(before);
+            e.Rip = cpu.Eip;
+            if (vectoring.Type is EventType.SoftwareInterrupt or EventType.SoftwareException or EventType.PrivilegedSoftwareException
+                && cpu.Current is { } d && d.NextIp == cpu.Eip)
+            {
+                e.Rip = d.Ip; e.InstructionLength = d.Length; e.Instruction = d;
+            }
+        }
         GuestStateArea.Save(cpu, v, e.Rip);
         v.SetQuiet(VmcsField.VmExitReason, (uint)e.Reason);
         v.SetQuiet(VmcsField.ExitQualification, e.Qualification);
@@ -77,6 +93,8 @@ public sealed partial class HardwareMonitor
             return VmExitAction.Stop;
         }
         if (!Enter(launch: false)) { cpu.RequestStop(StopReason.MonitorStop); return VmExitAction.Stop; }
+        // Emulating an access in the middle of a delivery lets the delivery go on from where it was.
+        if (ctx.Action == VmExitAction.Emulate && midDelivery is not null) cpu.RestoreDeliveryRegisters(midDelivery);
         return ctx.Action;
     }
 

@@ -321,4 +321,44 @@ public class EventExitTests
         Assert.Equal(0x4000u, g.Machine.Cpu.Ebx & 0x4000); // the reflected #DB set BS for the guest
         Assert.Equal(1, r.ExitCode);
     }
+
+    [Fact]
+    public void An_ept_violation_while_delivering_int_n_saves_the_state_before_the_delivery()
+    {
+        const string yaml = """
+                rings:
+                  interrupts:
+                    0x40: int40_handler
+            """;
+        var seen = new List<(ulong Rip, ulong Rsp, ulong Length, ulong Vectoring)>();
+        var (g, m, r) = HardwareGuest.Run("""
+            mov esp, 0x81000
+            int 0x40
+            hlt
+            int40_handler:
+            mov ebx, [esp]
+            mov al, 0x40
+            out 0xF4, al
+            """, s => s.Ept = new List<EptRegion>
+            {
+                EptRegion.Identity(0, 0x80000, EptPermissions.Read | EptPermissions.Write | EptPermissions.Execute),
+                EptRegion.Identity(0x80000, 0x80000, EptPermissions.Read),   // the stack page: writes exit
+            }, extraGuestYaml: yaml, beforeRun: mon =>
+                mon.Handlers[VmExitReason.EptViolation] = x =>
+                {
+                    seen.Add((x.Vmcs.Read(VmcsField.GuestRip), x.Vmcs.Read(VmcsField.GuestRsp), x.Vmcs.Read(VmcsField.VmExitInstructionLen),
+                        x.Vmcs.Read(VmcsField.IdtVectoringInfoField)));
+                    x.Emulate();
+                });
+        Assert.Equal(3, seen.Count); // EFLAGS, CS, EIP: each push is a write the EPT refuses
+        Assert.All(seen, s =>
+        {
+            Assert.Equal((ulong)C + 5, s.Rip);                   // the INT instruction
+            Assert.Equal(0x81000ul, s.Rsp);                      // the stack before the delivery
+            Assert.Equal(2ul, s.Length);                         // its length, to inject it again
+            Assert.Equal(0x40u | 4u << 8 | Valid, (uint)s.Vectoring); // software interrupt 0x40
+        });
+        Assert.Equal(0x40, r.ExitCode);                          // emulated: the delivery went on
+        Assert.Equal(C + 7, g.Machine.Cpu.Ebx);                  // the handler's return address
+    }
 }
