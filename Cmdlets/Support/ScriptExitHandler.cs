@@ -78,7 +78,7 @@ public sealed class ScriptExitHandler
         var list = new List<ScriptExitHandler>();
         foreach (System.Collections.DictionaryEntry entry in table)
         {
-            var reason = ParseReason(entry.Key?.ToString() ?? "");
+            var reason = VmExitReasonField.Parse(entry.Key?.ToString() ?? "");
             var value = entry.Value is PSObject pso ? pso.BaseObject : entry.Value;
             if (value is not ScriptBlock sb)
                 throw new ArgumentException($"The handler for {reason} must be a scriptblock ({{ ... }}), not {(value is null ? "null" : value.GetType().Name)}.");
@@ -86,7 +86,4 @@ public sealed class ScriptExitHandler
         }
         return list;
     }
-
-    /// <summary>An exit reason by name or number (see <see cref="VmExitReasonField.Parse"/>).</summary>
-    public static VmExitReason ParseReason(string text) => VmExitReasonField.Parse(text);
 }

@@ -90,7 +90,7 @@ public sealed partial class Cpu
         }
         // A monitor is asked about a pending interrupt whatever IF says (VT-x's external-interrupt
         // exiting is not blocked by RFLAGS.IF); the CPU itself takes it only with IF = 1.
-        if (InterruptSource is { InterruptPending: true } pendingSource && Monitor is { } monitor && monitor.OnExternalInterrupt(this, pendingSource)) return true;
+        if (Monitor is { } monitor && InterruptSource is { InterruptPending: true } pendingSource && monitor.OnExternalInterrupt(this, pendingSource)) return true;
         if ((_flags & IF) != 0 && InterruptSource is { InterruptPending: true } source)
         {
             Halted = false;

@@ -145,9 +145,8 @@ public sealed partial class HardwareMonitor
             case 3:
                 if (!Has(PrimaryProcessorControls.Cr3LoadExiting)) return false;
                 uint count = (uint)Vmcs.Get(VmcsField.Cr3TargetCount);
-                var targets = new[] { VmcsField.Cr3TargetValue0, VmcsField.Cr3TargetValue1, VmcsField.Cr3TargetValue2, VmcsField.Cr3TargetValue3 };
                 for (int i = 0; i < Math.Min(count, 4u); i++)
-                    if ((uint)Vmcs.Get(targets[i]) == value) return false;
+                    if ((uint)Vmcs.Get(VmcsSetup.Cr3TargetFields[i]) == value) return false;
                 return InstructionExit(d, VmExitReason.CrAccess, qualification);
             default: return false;
         }

@@ -13,6 +13,9 @@ internal static class VmcsSetup
     /// <summary>Layout of the VMM's memory: VMCS region, I/O bitmaps A and B, MSR bitmaps, then EPT paging structures.</summary>
     internal const uint IoBitmapA = 0x1000, IoBitmapB = 0x2000, MsrBitmap = 0x3000, EptArea = 0x1_0000;
 
+    /// <summary>The CR3-target value fields, in order.</summary>
+    internal static readonly VmcsField[] Cr3TargetFields = { VmcsField.Cr3TargetValue0, VmcsField.Cr3TargetValue1, VmcsField.Cr3TargetValue2, VmcsField.Cr3TargetValue3 };
+
     private const uint Cr0PE = 1, Cr0NE = 0x20, Cr0PG = 0x8000_0000, Cr4Vmxe = 0x2000;
 
     internal static void Build(HardwareMonitor monitor, Cpu cpu)
@@ -47,8 +50,7 @@ internal static class VmcsSetup
         v.Set(VmcsField.PageFaultErrorCodeMask, s.PageFaultErrorCodeMask);
         v.Set(VmcsField.PageFaultErrorCodeMatch, s.PageFaultErrorCodeMatch);
         v.Set(VmcsField.Cr3TargetCount, (uint)s.Cr3Targets.Count);
-        var targets = new[] { VmcsField.Cr3TargetValue0, VmcsField.Cr3TargetValue1, VmcsField.Cr3TargetValue2, VmcsField.Cr3TargetValue3 };
-        for (int i = 0; i < Math.Min(4, s.Cr3Targets.Count); i++) v.Set(targets[i], s.Cr3Targets[i]);
+        for (int i = 0; i < Math.Min(4, s.Cr3Targets.Count); i++) v.Set(Cr3TargetFields[i], s.Cr3Targets[i]);
         v.Set(VmcsField.TscOffset, s.TscOffset);
         v.Set(VmcsField.VmxPreemptionTimerValue, s.PreemptionTimer);
         v.Set(VmcsField.VmcsLinkPointer, ulong.MaxValue); // no shadow VMCS (26.3.1.5)
